@@ -1,0 +1,3 @@
+"""voicecoach: an offline, hands-free exercise coach steered by voice."""
+
+__version__ = "0.1.0"

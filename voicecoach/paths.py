@@ -1,0 +1,44 @@
+"""Where voicecoach keeps and finds its files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "voicecoach"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+def config_dir() -> Path:
+    """User config dir (routines, settings); ``VOICECOACH_CONFIG_DIR`` overrides it."""
+    override = os.environ.get("VOICECOACH_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP))
+
+
+def data_dir() -> Path:
+    """User data dir (history database); ``VOICECOACH_DATA_DIR`` overrides it."""
+    override = os.environ.get("VOICECOACH_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP))
+
+
+def user_routines_dir() -> Path:
+    """Folder holding the user's own routine files."""
+    return config_dir() / "routines"
+
+
+def builtin_routines_dir() -> Path:
+    """Folder holding the routines that ship with voicecoach."""
+    return PACKAGE_DIR / "routines"
+
+
+def intents_dir() -> Path:
+    """Folder holding the default command intents (hassil YAML)."""
+    return PROJECT_DIR / "intents"
+
+
+def project_models_dir() -> Path:
+    """The repository's ``models/`` folder, searched for Vosk models."""
+    return PROJECT_DIR / "models"
