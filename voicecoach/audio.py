@@ -51,4 +51,5 @@ def convert(samples: npt.NDArray[np.generic], rate: int, target_rate: int) -> Sa
         import soxr
 
         mono = soxr.resample(mono, rate, target_rate).astype(np.float32)
-    return np.clip(mono * 32767.0, -32768, 32767).astype(np.int16)
+    out: Samples = np.clip(mono * 32767.0, -32768, 32767).astype(np.int16)
+    return out
