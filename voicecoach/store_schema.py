@@ -76,11 +76,12 @@ def open_connection(path: Path, timeout: float) -> sqlite3.Connection:
         check = conn.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise OpenFailure("damaged", str(check))
+        if version > SCHEMA_VERSION:
+            raise OpenFailure("newer", f"schema version {version}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
-        if not migrate(conn, version):
-            raise OpenFailure("newer", f"schema version {version}")
+        migrate(conn, version)
         conn.execute("BEGIN IMMEDIATE")  # proves we can write, now rather than mid-session
         conn.execute("ROLLBACK")
     except sqlite3.Error as exc:
@@ -92,16 +93,13 @@ def open_connection(path: Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
-def migrate(conn: sqlite3.Connection, version: int) -> bool:
-    """Bring the schema from ``version`` up to date; False if the file is from a newer release."""
-    if version > SCHEMA_VERSION:
-        return False
+def migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring the schema from ``version`` (not newer than SCHEMA_VERSION) up to date."""
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.executescript(
             f"BEGIN;\n{MIGRATIONS[target - 1]}\nPRAGMA user_version = {target};\nCOMMIT;"
         )
         log.info("history database migrated to schema %d", target)
-    return True
 
 
 _SPOKEN = {
