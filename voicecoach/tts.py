@@ -1,0 +1,198 @@
+"""The coach's voice: pyttsx3 renders each sentence, sounddevice plays it.
+
+pyttsx3 must be driven from the thread that created its engine, so one worker
+thread owns the engine and a queue of sentences. pyttsx3's own playback on
+Linux (espeak driver, pyttsx3 2.99) shells out to ``aplay`` from inside the
+synthesis callback, where ``engine.stop()`` cannot reach it, and ``aplay`` is
+often not installed. So the engine only renders (``save_to_file``, about 10 ms
+a sentence) and the audio is played here through a PortAudio stream, which an
+interruption aborts within one audio block.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from voicecoach.errors import AudioError
+from voicecoach.mic import read_wav
+from voicecoach.playback import Player, SoundDevicePlayer
+
+log = logging.getLogger(__name__)
+
+ESPEAK_LIBRARY_PACKAGE = "libespeak-ng1"
+SpeechStart = Callable[[str, float], None]
+
+
+def _silence_driver_prints() -> None:
+    """pyttsx3's espeak driver prints "Audio saved to ..." for every file; not to our terminal."""
+    module = sys.modules.get("pyttsx3.drivers.espeak")
+    if module is not None:
+        module.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+
+
+def _default_engine(driver: str | None) -> Any:
+    import pyttsx3
+
+    return pyttsx3.init(driver)
+
+
+class Pyttsx3Speaker:
+    """A :class:`voicecoach.speaker.Speaker` that speaks out loud.
+
+    ``say`` returns at once; sentences are spoken in order. ``interrupt`` cuts
+    the current sentence off and drops the queue. ``is_speaking`` stays true
+    while a sentence is pending or playing and for ``tail`` seconds after, so a
+    listener can ignore the coach's own voice (and its echo in the room).
+    ``on_speech_start(text, t)`` is called (on the speaker's thread) when a
+    sentence's sound starts, ``t`` in ``time.monotonic()`` seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        rate_wpm: int | None = None,
+        voice: str | None = None,
+        volume: float = 1.0,
+        device: str | int | None = None,
+        tail: float = 0.4,
+        on_speech_start: SpeechStart | None = None,
+        player: Player | None = None,
+        driver: str | None = None,
+        engine_factory: Callable[[str | None], Any] = _default_engine,
+        startup_timeout: float = 10.0,
+    ) -> None:
+        self.tail = tail
+        self.on_speech_start = on_speech_start
+        self._player = player if player is not None else SoundDevicePlayer(device)
+        self._voice = voice
+        self._volume = volume
+        self._base_rate = rate_wpm
+        self._factor = 1.0
+        self._settings_changed = True
+        self._queue: queue.Queue[tuple[int, str] | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._busy = False
+        self._last_end = -1e9
+        self._since: float | None = None
+        self._error: BaseException | None = None
+        self._ready = threading.Event()
+        self._tmp = tempfile.TemporaryDirectory(prefix="voicecoach-tts-")
+        self._thread = threading.Thread(
+            target=self._run, args=(engine_factory, driver), name="pyttsx3-speaker", daemon=True
+        )
+        self._thread.start()
+        if not self._ready.wait(startup_timeout):
+            raise AudioError(f"the speech engine did not start within {startup_timeout:g} s")
+        if self._error is not None:
+            self._tmp.cleanup()
+            raise self._error
+
+    # -- the Speaker protocol ------------------------------------------------
+
+    def say(self, text: str) -> None:
+        """Queue ``text``; returns at once."""
+        if text.strip():
+            with self._lock:
+                self._queue.put((self._generation, text))
+
+    def interrupt(self) -> None:
+        """Stop the sentence being spoken now and forget the queued ones."""
+        with self._lock:
+            self._generation += 1
+            while True:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+
+    def set_rate(self, factor: float) -> None:
+        """Speak ``factor`` times the configured rate from the next sentence on."""
+        self._factor = max(0.3, min(3.0, factor))
+        self._settings_changed = True
+
+    def is_speaking(self) -> bool:
+        """True while speech is pending or playing, and for ``tail`` seconds after."""
+        return (
+            self._busy or not self._queue.empty() or time.monotonic() < self._last_end + self.tail
+        )
+
+    def speaking_since(self) -> float | None:
+        """``time.monotonic()`` when the sentence now playing started, or None."""
+        return self._since
+
+    def close(self) -> None:
+        """Let the queued speech finish, then stop the engine thread."""
+        self._queue.put(None)
+        self._thread.join(timeout=60)
+        self._player.close()
+        self._tmp.cleanup()
+
+    # -- the engine thread ---------------------------------------------------
+
+    def _run(self, factory: Callable[[str | None], Any], driver: str | None) -> None:
+        try:
+            engine = factory(driver)
+            _silence_driver_prints()
+            if self._base_rate is None:
+                self._base_rate = int(engine.getProperty("rate"))
+            self._apply_settings(engine)
+        except (RuntimeError, OSError, ImportError, ValueError, KeyError) as exc:
+            self._error = AudioError(
+                f"the speech engine cannot start ({exc}); on Debian/Ubuntu install "
+                f"`sudo apt-get install {ESPEAK_LIBRARY_PACKAGE} espeak-ng-data`"
+            )
+            self._error.__cause__ = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        while (item := self._queue.get()) is not None:
+            generation, text = item
+            if generation != self._generation:
+                continue
+            self._busy = True
+            try:
+                self._speak(engine, generation, text)
+            except AudioError as exc:
+                log.warning("could not speak %r: %s", text, exc)
+            finally:
+                self._since = None
+                self._last_end = time.monotonic()
+                self._busy = False
+        try:
+            engine.stop()
+        except Exception as exc:  # the engine is going away either way
+            log.debug("stopping the speech engine: %s", exc)
+
+    def _apply_settings(self, engine: Any) -> None:
+        if self._voice:
+            try:
+                engine.setProperty("voice", self._voice)
+            except ValueError as exc:
+                raise ValueError(f"unknown voice {self._voice!r}") from exc
+        engine.setProperty("volume", self._volume)
+        engine.setProperty("rate", round((self._base_rate or 200) * self._factor))
+        self._settings_changed = False
+
+    def _speak(self, engine: Any, generation: int, text: str) -> None:
+        if self._settings_changed:
+            self._apply_settings(engine)
+        path = Path(self._tmp.name) / "sentence.wav"
+        engine.save_to_file(text, str(path))
+        engine.runAndWait()
+        audio = read_wav(path)
+
+        def started(at: float) -> None:
+            self._since = at
+            if self.on_speech_start is not None:
+                self.on_speech_start(text, at)
+
+        self._player.play(audio, lambda: generation != self._generation, started)
