@@ -22,6 +22,7 @@ class Timing:
 
     hold_scale: float = 1.0
     rep_pace: float = 1.0  # > 1 is slower (longer reps)
+    rep_seconds: float | None = None  # overrides every move's seconds per rep
     transition_seconds: float | None = None  # overrides the routine's wait between moves
     rest_seconds: float | None = None  # overrides the rest between rounds
 
@@ -56,7 +57,8 @@ def hold_seconds(move: Move, timing: Timing) -> float:
 def rep_seconds(move: Move, timing: Timing) -> float:
     """Seconds for one whole rep (both halves)."""
     assert move.reps is not None
-    return round(move.reps.seconds * timing.rep_pace, 2)
+    base = move.reps.seconds if timing.rep_seconds is None else timing.rep_seconds
+    return round(base * timing.rep_pace, 2)
 
 
 def active_seconds(move: Move, timing: Timing) -> float:

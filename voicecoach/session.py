@@ -30,7 +30,7 @@ from voicecoach.machine import (
     SWITCHING,
     build_machine,
 )
-from voicecoach.plan import POSITION, REST, SWITCH, Segment, Timing, build_plan
+from voicecoach.plan import POSITION, REST, SWITCH, Segment, Timing, build_plan, rep_seconds
 from voicecoach.routine import Routine
 from voicecoach.speaker import Speaker
 
@@ -468,9 +468,12 @@ class Session:
         elif seg.side_name:
             self.say(cue("hold_start_side", side=seg.side_name.capitalize(), seconds=seconds))
         else:
-            self.say(cue("hold_start", seconds=seconds))
-        form = seg.move.form if self.options.verbose else ()
-        self._cues = hold_schedule(seg.active_seconds, form[:1] if seg.round == 0 else ())
+            form = seg.move.form[:1] if self.options.verbose else ()
+            self.say(" ".join([*form, cue("hold_start", seconds=seconds)]))
+        later = seg.move.form if seg.side_name else seg.move.form[1:]
+        self._cues = hold_schedule(
+            seg.active_seconds, later[:1] if seg.round == 0 and self.options.verbose else ()
+        )
         self._hold_started = self._t
         self._last_second = -1
         self._set_timer(seg.active_seconds)
@@ -528,7 +531,7 @@ class Session:
                 self.say(line)
         self.say(text)
         if restart_half:
-            self._start_half(self._remaining or None, announce=False)
+            self._start_half()  # the rep count is kept; the half rep starts again
         else:
             self._set_timer(self._remaining)
         if self.state == HOLDING:
@@ -571,17 +574,13 @@ class Session:
             self.emit(ev.PROGRESS)
 
     def _half_seconds(self) -> float:
-        reps = self.segment.move.reps
-        assert reps is not None
-        return reps.seconds * self.options.timing.rep_pace * self.pace / 2
+        return rep_seconds(self.segment.move, self.options.timing) * self.pace / 2
 
-    def _start_half(self, seconds: float | None = None, announce: bool = True) -> None:
+    def _start_half(self) -> None:
         text = self._rep_cue(full=self.rep < FULL_REPS and self.options.verbose)
-        if announce:
-            self.say(text)
+        self.say(text)
         self.emit(ev.PROGRESS)
-        spoken = speech_seconds(text) if announce else 0.0
-        self._set_timer(seconds if seconds is not None else max(self._half_seconds(), spoken))
+        self._set_timer(max(self._half_seconds(), speech_seconds(text)))
 
     def _next_half(self) -> None:
         reps = self.segment.move.reps

@@ -25,6 +25,9 @@ def segment_words(seg: Segment) -> str:
 def describe_next(session: Session, sentence: bool = False) -> str:
     """What comes after the current segment, as words or as a whole sentence."""
     plan, i = session.plan, session.seg
+    state = session._paused_from if session.state == PAUSED else session.state
+    if state in LEAD_INS:
+        i -= 1  # in a lead-in, what comes next is the segment being led into
     if i + 1 >= len(plan):
         return cue("whats_next_last") if sentence else "the end of the routine"
     nxt = plan[i + 1]
@@ -152,8 +155,10 @@ def summary(session: Session) -> str:
         title=routine.title.lower(),
         done=_moves_words(len(session._done)),
         time=spoken_seconds(session._t - session._started_at),
-        skipped=cue("summary_skipped", skipped=_moves_words(skipped)) if skipped else "",
+        skipped="",
     )
+    if skipped:
+        text += " " + cue("summary_skipped", skipped=_moves_words(skipped))
     return f"{text} {routine.outro}".strip()
 
 

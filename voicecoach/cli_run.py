@@ -1,0 +1,91 @@
+"""``voicecoach run``, ``demo`` and ``diagram``: the coached session itself."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from voicecoach.assemble import build_session, offer_resume
+from voicecoach.clock import RealClock
+from voicecoach.coach import Coach
+from voicecoach.cues import cue
+from voicecoach.demo import run_text_demo, stamp
+from voicecoach.intents import load_intents
+from voicecoach.library import routine_names
+from voicecoach.machine import mermaid_diagram
+from voicecoach.settings import load_settings
+from voicecoach.speaker import PrintSpeaker, Speaker, TeeSpeaker
+from voicecoach.typed import read_commands
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser("run", help="run a coached session (the default command)")
+    run.add_argument("--text", action="store_true", help="type commands instead of speaking")
+    run.add_argument("--speed", type=float, default=1.0, help="clock speed (2 = twice as fast)")
+    run.add_argument("--intents", type=Path, help="a hassil intents YAML file to use")
+    run.add_argument("--quiet", action="store_true", help="print cues without speaking them")
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="play a whole scripted session")
+    demo.add_argument("--text", action="store_true", help="typed lines, no audio (instant)")
+    demo.add_argument("--intents", type=Path, help="a hassil intents YAML file to use")
+    demo.set_defaults(func=cmd_demo)
+    diagram = sub.add_parser("diagram", help="print the session state machine (mermaid)")
+    diagram.set_defaults(func=cmd_diagram)
+
+
+def _speaker(args: argparse.Namespace, clock: RealClock) -> Speaker:
+    printer = PrintSpeaker(lambda: stamp(clock.now()))
+    if args.quiet:
+        return printer
+    try:
+        from voicecoach.tts import Pyttsx3Speaker
+
+        settings, _ = load_settings()
+        voice = Pyttsx3Speaker(
+            rate=settings.speech_rate, voice=settings.voice, volume=settings.volume
+        )
+    except Exception as exc:  # no speech engine: keep going in print-only mode
+        print(f"voicecoach: speech is off ({exc}); cues are printed only", file=sys.stderr)
+        return printer
+    return TeeSpeaker(voice, printer)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if not args.text:
+        from voicecoach.live import run_live
+
+        return run_live(args)
+    settings, _ = load_settings()
+    if args.speed <= 0:
+        raise SystemExit("voicecoach: --speed must be more than 0")
+    clock = RealClock(args.speed)
+    speaker = _speaker(args, clock)
+    assembled = build_session(settings, speaker, clock)
+    intents = load_intents(args.intents, routine_names())
+    coach = Coach(assembled.session)
+    if not offer_resume(assembled):
+        speaker.say(cue("ready"))
+    read_commands(coach, intents)
+    try:
+        coach.run()
+    finally:
+        speaker.close()
+        assembled.store.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    intents = load_intents(args.intents, routine_names())
+    if args.text:
+        state = run_text_demo(intents)
+    else:
+        from voicecoach.room_demo import run_room_demo
+
+        state = run_room_demo(args, intents)
+    return 0 if state == "finished" else 1
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    print(mermaid_diagram())
+    return 0
