@@ -22,7 +22,7 @@ from voicecoach import events as ev
 from voicecoach import paths
 from voicecoach.events import Event, Position
 from voicecoach.store_queries import HistoryQueries
-from voicecoach.store_schema import OpenFailure, Problem, RunTime, open_connection
+from voicecoach.store_schema import OpenFailure, Problem, RunTime, open_connection, problem_for
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,9 @@ class HistoryStore(HistoryQueries):
         """A store that records nothing and says nothing (history switched off in settings)."""
         return cls(None, default_path() if path is None else path)
 
-    def _fail(self, exc: sqlite3.Error) -> None:
-        self._problem = Problem.make("saving", self.path, str(exc))
+    def _fail(self, exc: sqlite3.Error, kind: str = "saving") -> None:
+        """Turn history off after an error in use; the notice is given (again) once."""
+        self._problem = Problem.make(kind, self.path, str(exc))
         self._notice_given = False
         log.warning("%s", self._problem.line)
         if self._conn is not None:
@@ -239,7 +240,7 @@ class HistoryStore(HistoryQueries):
             try:
                 found = self._unfinished_row()
             except sqlite3.Error as exc:
-                self._fail(exc)
+                self._fail(exc, problem_for(exc))
                 return None
         return found[1] if found else None
 
@@ -249,7 +250,7 @@ class HistoryStore(HistoryQueries):
             try:
                 found = self._unfinished_row()
             except sqlite3.Error as exc:
-                self._fail(exc)
+                self._fail(exc, problem_for(exc))
                 return None
             if found is None:
                 return None
@@ -283,7 +284,7 @@ class HistoryStore(HistoryQueries):
             try:
                 return list(self._conn.execute(sql, params).fetchall())
             except sqlite3.Error as exc:
-                self._fail(exc)
+                self._fail(exc, problem_for(exc))
                 return []
 
     def _today(self) -> date:
