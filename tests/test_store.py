@@ -12,11 +12,13 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from voicecoach import events as ev
 from voicecoach.events import Event, Position
 from voicecoach.store import RESUME_WINDOW, HistoryStore, default_path
-from voicecoach.store_schema import SCHEMA_VERSION, streak_from_days
+from voicecoach.store_schema import SCHEMA_VERSION, RunTime, streak_from_days
 
 TZ = timezone(timedelta(hours=2))
 
@@ -343,3 +345,21 @@ def test_sigkill_mid_session_loses_no_recorded_event(db: Path) -> None:
     assert found is not None
     assert (found.move, found.round, found.side, found.remaining) == (3, 1, 1, 2.5)
     assert found.rep >= last  # every rep reported as saved was saved
+
+
+@given(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 100)), max_size=8), st.floats(0, 50))
+def test_active_time_leaves_out_every_pause(spans: list[tuple[float, float]], base: float) -> None:
+    """Alternating work and pause spans: active time is the work alone, plus what came before."""
+    run = RunTime(1, base)
+    t = 0.0
+    assert run.active_seconds(t) == base
+    work_total = 0.0
+    for work, pause in spans:
+        t += work
+        work_total += work
+        run.paused_since = t  # what record() does on PAUSED
+        assert run.active_seconds(t + pause) == pytest.approx(base + work_total)
+        run.paused_total += pause  # ... and on RESUMED
+        run.paused_since = None
+        t += pause
+    assert run.active_seconds(t) == pytest.approx(base + work_total)
