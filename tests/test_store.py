@@ -132,6 +132,22 @@ def test_resuming_continues_the_same_session_record(db: Path, wall: WallClock) -
     assert summary.minutes == pytest.approx(3.0)  # 120 s before the crash + 60 s after
 
 
+@pytest.mark.parametrize("first", [ev.RESUMED, ev.SESSION_STOPPED])
+def test_events_without_a_start_continue_the_interrupted_session(
+    db: Path, wall: WallClock, first: str
+) -> None:
+    with HistoryStore.open(db, now=wall) as store:
+        store.record(Event(ev.SESSION_STARTED, 0, pos(), {"routine": "back"}))
+        store.record(Event(ev.PROGRESS, 60, pos(1, rep=2)))
+    with HistoryStore.open(db, now=wall) as store:
+        store.record(Event(first, 0, pos(1, rep=2)))
+        if first == ev.RESUMED:
+            store.record(Event(ev.SESSION_STOPPED, 30, pos(1, rep=4)))
+        [summary] = store.recent(5)
+    assert summary.outcome == "stopped"
+    assert summary.minutes == pytest.approx(1.5 if first == ev.RESUMED else 1.0)
+
+
 def test_starting_over_abandons_the_interrupted_session(db: Path, wall: WallClock) -> None:
     with HistoryStore.open(db, now=wall) as store:
         store.record(Event(ev.SESSION_STARTED, 0, pos(), {"routine": "back"}))

@@ -190,8 +190,13 @@ class HistoryStore(HistoryQueries):
             self._run = None
 
     def _attach(self, conn: sqlite3.Connection, event: Event, wall: str) -> dict[str, Any]:
-        """Start recording a session: continue the one being resumed, or begin a new row."""
+        """Continue the interrupted session (after resume_unfinished, or when this run's first
+        event is not a start and the routine matches); otherwise begin a new session row."""
         resume_id, self._resume_id = self._resume_id, None
+        if resume_id is None and event.kind != ev.SESSION_STARTED:
+            found = self._unfinished_row()
+            if found is not None and found[1].routine == event.position.routine:
+                resume_id = found[0]
         if resume_id is not None:
             row = conn.execute("SELECT seconds FROM sessions WHERE id=?", (resume_id,)).fetchone()
             if row is not None:
