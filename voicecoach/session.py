@@ -252,7 +252,7 @@ class Session:
             self._enter_segment(0)
             return
         target = self._first_segment(self.segment.move_index)
-        self.say(cue("restart_move", move=self.segment.move.name))
+        self.say(cue("restart_move", move=self.segment.move.name.lower()))
         self._jump(target)
 
     def cmd_repeat(self, slots: dict[str, str]) -> None:

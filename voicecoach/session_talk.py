@@ -87,8 +87,8 @@ def _remaining_in_segment(session: Session) -> float:
 
 def how_long(session: Session, scope: str | None) -> str:
     """Answer 'how much longer' for the hold, the move or the whole routine."""
-    routine = session.routine
-    if routine is None or session.state in ("idle", "finished", "stopped"):
+    routine = session.routine or session.find_routine(None)
+    if session.routine is None or session.state in ("idle", "finished", "stopped"):
         if routine is None:
             return cue("not_running")
         from voicecoach.plan import build_plan, total_seconds

@@ -1,0 +1,163 @@
+"""A whole back routine on a fake clock, steered by scripted commands."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.session_driver import Driver
+from voicecoach import events as ev
+from voicecoach.session import CoachOptions, Session
+
+GOLDEN = Path(__file__).parent / "golden" / "back_session.txt"
+
+
+def at(state: str, move: str | None = None, round_: int | None = None) -> object:
+    def check(s: Session) -> bool:
+        if s.state != state:
+            return False
+        seg = s.segment
+        return (move is None or seg.move.id == move) and (round_ is None or seg.round == round_)
+
+    return check
+
+
+def scripted_session() -> Driver:
+    d = Driver()
+    d.run(1.0)
+    d.say("start", routine="back")
+    d.run_until(at("positioning", "sky_high_stretch"))
+    d.run(3.0)
+    d.say("next")  # ready: start the hold now
+    d.run(4.0)
+    d.say("how_long")
+    d.run_until(at("holding", "sky_high_stretch"))  # still the right side
+    d.run_until(at("positioning", "pelvic_tilt"))
+    d.run(2.0)
+    d.say("resume")  # "I'm ready" during a position change
+    d.run_until(lambda s: s.state == "repping" and s.rep >= 3)
+    d.say("repeat")
+    d.run(2.0)
+    d.say("previous")  # back to the start of the move before
+    d.run_until(at("positioning", "pelvic_tilt"))
+    d.say("next")  # skip the wait, go straight into the reps
+    d.say("next")  # skip the set
+    d.run_until(at("holding", "knee_lift", 0))
+    d.run(12.0)
+    d.say("pause")
+    d.run(30.0)
+    d.say("how_long", scope="hold")
+    d.say("resume")
+    d.run_until(at("resting", "knee_lift", 1))
+    d.say("whats_next")
+    d.run_until(at("holding", "knee_lift", 2))
+    d.run(3.0)
+    d.say("restart")
+    d.run_until(lambda s: s.state == "repping" and s.rep >= 2)
+    d.say("slower")
+    d.run_until(lambda s: s.state == "finished")
+    d.run(1.0)
+    return d
+
+
+def test_whole_back_routine_matches_the_golden_transcript() -> None:
+    text = "\n".join(scripted_session().transcript) + "\n"
+    if os.environ.get("VOICECOACH_UPDATE_GOLDEN"):
+        GOLDEN.write_text(text)
+    assert text == GOLDEN.read_text()
+
+
+def test_pause_keeps_the_remaining_hold_time() -> None:
+    d = Driver()
+    d.say("start")
+    d.run_until(at("holding", "knee_lift", 0))
+    d.run(12.0)
+    before = d.session.remaining()
+    d.say("pause")
+    assert d.session.state == "paused"
+    d.run(45.0)
+    assert d.session.remaining() == pytest.approx(before, abs=0.1)
+    d.say("resume")
+    assert d.speaker.said[-1] == f"Picking up. {round(before)} seconds left."
+    resumed = d.clock.now()
+    d.run_until(lambda s: s.state != "holding")
+    assert d.clock.now() - resumed == pytest.approx(before, abs=0.1)
+    hold = [e for e in d.events if e.kind == ev.HOLD_DONE][-1]
+    assert hold.detail["actual"] == pytest.approx(30 + 45, abs=0.2)  # wall time, pause included
+
+
+def test_pause_during_reps_keeps_the_rep_count() -> None:
+    d = Driver()
+    d.say("start")
+    d.run_until(lambda s: s.state == "repping" and s.rep == 6)
+    d.say("pause")
+    d.run(60.0)
+    assert (d.session.state, d.session.rep) == ("paused", 6)
+    assert d.speaker.said[-1] == "Paused after rep 6 of 10. Say resume when you are ready."
+    d.say("resume")
+    assert d.session.rep == 6
+    assert d.speaker.said[-2:] == ["Picking up at rep 7 of 10.", "7. Breathe out, flatten."]
+
+
+def test_stop_asks_for_confirmation_and_keeps_the_place() -> None:
+    d = Driver()
+    d.say("start")
+    d.run_until(at("holding", "sky_high_stretch"))
+    d.run(5.0)
+    d.say("stop")
+    assert d.session.state == "paused"
+    assert "Say stop again" in d.speaker.said[-1]
+    left = d.session.remaining()
+    d.say("resume")
+    assert d.session.state == "holding"
+    assert d.session.remaining() == pytest.approx(left, abs=0.1)
+    d.say("stop")
+    d.say("stop")
+    assert d.session.state == "stopped"
+
+
+@pytest.mark.parametrize(
+    ("command", "reply"),
+    [
+        ("next", "There is nothing running. Say start back routine to begin."),
+        ("pause", "There is nothing running. Say start back routine to begin."),
+        ("resume", "There is nothing running. Say start back routine to begin."),
+        ("how_long", "The back routine takes about 5 minutes 16 seconds."),
+        ("repeat", "There is nothing to repeat yet."),
+    ],
+)
+def test_commands_that_do_not_fit_get_a_short_answer(command: str, reply: str) -> None:
+    d = Driver()
+    d.say(command)
+    assert d.session.state == "idle"
+    assert d.speaker.said == [reply]
+
+
+def test_unknown_routine_is_answered_and_nothing_starts() -> None:
+    d = Driver()
+    d.say("start", routine="yoga")
+    assert d.session.state == "idle"
+    assert d.speaker.said == ["I don't know a routine called yoga. I know back."]
+
+
+def test_settings_scale_holds_and_switch_moves_off() -> None:
+    from voicecoach.plan import Timing
+
+    d = Driver(CoachOptions(timing=Timing(hold_scale=1.5), skip_moves=frozenset({"pelvic_tilt"})))
+    d.say("start")
+    d.run_until(at("holding", "sky_high_stretch"))
+    assert d.session.remaining() == pytest.approx(22.5, abs=0.1)
+    d.run_until(at("positioning"))
+    assert d.session.segment.move.id == "knee_lift"
+
+
+def test_safety_note_is_said_only_when_asked() -> None:
+    safety = "One thing first."
+    d = Driver(CoachOptions(safety_note=False))
+    d.say("start")
+    assert not any(s.startswith(safety) for s in d.speaker.said)
+    d = Driver()
+    d.say("start")
+    assert any(s.startswith(safety) for s in d.speaker.said)
