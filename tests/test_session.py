@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from session_driver import Driver
 
-from tests.session_driver import Driver
 from voicecoach import events as ev
 from voicecoach.session import CoachOptions, Session
 

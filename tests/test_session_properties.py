@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from session_driver import Driver
 
-from tests.session_driver import Driver
 from voicecoach import commands
 from voicecoach.machine import STATES
 

@@ -43,7 +43,7 @@ def _speaker(args: argparse.Namespace, clock: RealClock) -> Speaker:
 
         settings, _ = load_settings()
         voice = Pyttsx3Speaker(
-            rate=settings.speech_rate, voice=settings.voice, volume=settings.volume
+            rate_wpm=settings.speech_rate, voice=settings.voice, volume=settings.volume
         )
     except Exception as exc:  # no speech engine: keep going in print-only mode
         print(f"voicecoach: speech is off ({exc}); cues are printed only", file=sys.stderr)
