@@ -103,7 +103,7 @@ class Room:
         if self._noise_amplitude:
             mix += self._rng.normal(0.0, self._noise_amplitude, frames).astype(np.float32)
         for p in self._placements:
-            if p.end <= begin or p.start >= end:
+            if p.end <= begin or p.start >= end or not len(p.samples):
                 continue
             lo, hi = max(begin, p.start), min(end, p.end)
             mix[lo - begin : hi - begin] += p.samples[lo - p.start : hi - p.start]
@@ -111,7 +111,7 @@ class Room:
                 p.started = True
                 if p.on_start is not None:
                     p.on_start(p.start / self.rate)
-        self._placements = [p for p in self._placements if p.end > end]
+        self._placements = [p for p in self._placements if p.end > end and len(p.samples)]
         out: Samples = np.clip(mix, -32768, 32767).astype(np.int16)
         self._heard.append(out)
         self.position = end

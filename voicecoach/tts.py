@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from voicecoach.audio import AudioChunk
 from voicecoach.errors import AudioError
 from voicecoach.mic import read_wav
 from voicecoach.playback import Player, SoundDevicePlayer
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 ESPEAK_LIBRARY_PACKAGE = "libespeak-ng1"
 SpeechStart = Callable[[str, float], None]
+_active_lock = threading.Lock()
 
 
 def _silence_driver_prints() -> None:
@@ -36,6 +38,13 @@ def _silence_driver_prints() -> None:
     module = sys.modules.get("pyttsx3.drivers.espeak")
     if module is not None:
         module.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+
+
+def _voice_took(engine: Any, wanted: str) -> bool:
+    """espeak-ng may keep its old voice for an unknown name without saying so: check."""
+    asked = wanted.strip().lower()
+    current = str(engine.getProperty("voice") or "").lower()
+    return current == asked or current.endswith("/" + asked)
 
 
 def _default_engine(driver: str | None) -> Any:
@@ -53,7 +62,11 @@ class Pyttsx3Speaker:
     listener can ignore the coach's own voice (and its echo in the room).
     ``on_speech_start(text, t)`` is called (on the speaker's thread) when a
     sentence's sound starts, ``t`` in ``time.monotonic()`` seconds.
+
+    espeak-ng's library is one per process, so only one of these runs at a time.
     """
+
+    _active = False
 
     def __init__(
         self,
@@ -69,6 +82,10 @@ class Pyttsx3Speaker:
         engine_factory: Callable[[str | None], Any] = _default_engine,
         startup_timeout: float = 10.0,
     ) -> None:
+        with _active_lock:
+            if Pyttsx3Speaker._active:
+                raise RuntimeError("only one Pyttsx3Speaker may run at a time (one engine)")
+            Pyttsx3Speaker._active = True
         self.tail = tail
         self.on_speech_start = on_speech_start
         self._player = player if player is not None else SoundDevicePlayer(device)
@@ -85,14 +102,17 @@ class Pyttsx3Speaker:
         self._since: float | None = None
         self._error: BaseException | None = None
         self._ready = threading.Event()
+        self._closed = False
         self._tmp = tempfile.TemporaryDirectory(prefix="voicecoach-tts-")
         self._thread = threading.Thread(
             target=self._run, args=(engine_factory, driver), name="pyttsx3-speaker", daemon=True
         )
         self._thread.start()
         if not self._ready.wait(startup_timeout):
+            self._release()
             raise AudioError(f"the speech engine did not start within {startup_timeout:g} s")
         if self._error is not None:
+            self._release()
             self._tmp.cleanup()
             raise self._error
 
@@ -131,10 +151,19 @@ class Pyttsx3Speaker:
 
     def close(self) -> None:
         """Let the queued speech finish, then stop the engine thread."""
+        if self._closed:
+            return
+        self._closed = True
         self._queue.put(None)
         self._thread.join(timeout=60)
         self._player.close()
         self._tmp.cleanup()
+        self._release()
+
+    @staticmethod
+    def _release() -> None:
+        with _active_lock:
+            Pyttsx3Speaker._active = False
 
     # -- the engine thread ---------------------------------------------------
 
@@ -144,7 +173,11 @@ class Pyttsx3Speaker:
             _silence_driver_prints()
             if self._base_rate is None:
                 self._base_rate = int(engine.getProperty("rate"))
-            self._apply_settings(engine)
+            self._apply_settings(engine, voice=True)
+        except AudioError as exc:
+            self._error = exc
+            self._ready.set()
+            return
         except (RuntimeError, OSError, ImportError, ValueError, KeyError) as exc:
             self._error = AudioError(
                 f"the speech engine cannot start ({exc}); on Debian/Ubuntu install "
@@ -172,23 +205,35 @@ class Pyttsx3Speaker:
         except Exception as exc:  # the engine is going away either way
             log.debug("stopping the speech engine: %s", exc)
 
-    def _apply_settings(self, engine: Any) -> None:
-        if self._voice:
+    def _apply_settings(self, engine: Any, *, voice: bool = False) -> None:
+        if voice and self._voice:
             try:
                 engine.setProperty("voice", self._voice)
-            except ValueError as exc:
-                raise ValueError(f"unknown voice {self._voice!r}") from exc
+                # Properties are queued until the engine runs; a short render applies them.
+                # (runAndWait with nothing to say can hang the espeak driver.)
+                self._render(engine, "ok")
+                took = _voice_took(engine, self._voice)
+            except ValueError:
+                took = False
+            if not took:
+                raise AudioError(
+                    f"unknown voice {self._voice!r}; `espeak-ng --voices` lists them "
+                    "(use the File column, e.g. gmw/en-us, optionally with +f3 for a variant)"
+                )
         engine.setProperty("volume", self._volume)
         engine.setProperty("rate", round((self._base_rate or 200) * self._factor))
         self._settings_changed = False
 
-    def _speak(self, engine: Any, generation: int, text: str) -> None:
-        if self._settings_changed:
-            self._apply_settings(engine)
+    def _render(self, engine: Any, text: str) -> AudioChunk:
         path = Path(self._tmp.name) / "sentence.wav"
         engine.save_to_file(text, str(path))
         engine.runAndWait()
-        audio = read_wav(path)
+        return read_wav(path)
+
+    def _speak(self, engine: Any, generation: int, text: str) -> None:
+        if self._settings_changed:
+            self._apply_settings(engine)
+        audio = self._render(engine, text)
 
         def started(at: float) -> None:
             self._since = at

@@ -1,0 +1,115 @@
+"""A stand-in for the sounddevice module: fixed devices and a stream fed by a thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+
+class PortAudioError(Exception):
+    pass
+
+
+class CallbackStop(Exception):
+    pass
+
+
+class CallbackAbort(Exception):
+    pass
+
+
+def device(index: int, name: str, ins: int, outs: int, rate: float = 48000.0) -> dict[str, Any]:
+    return {
+        "index": index,
+        "name": name,
+        "hostapi": 0,
+        "max_input_channels": ins,
+        "max_output_channels": outs,
+        "default_samplerate": rate,
+    }
+
+
+class FakeInputStream:
+    """Calls the callback with blocks of a test signal from a thread, like PortAudio."""
+
+    def __init__(self, owner: FakeSoundDevice, **kwargs: Any) -> None:
+        self.owner = owner
+        self.kwargs = kwargs
+        self.callback: Callable[..., None] = kwargs["callback"]
+        self.finished: Callable[[], None] | None = kwargs.get("finished_callback")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        owner.streams.append(self)
+
+    def _run(self) -> None:
+        block = int(self.kwargs["blocksize"])
+        rate = float(self.kwargs["samplerate"])
+        sent = 0
+        status = SimpleNamespace(input_overflow=False)
+        while not self._stop.is_set():
+            if (
+                self.owner.blocks_before_failure is not None
+                and sent >= self.owner.blocks_before_failure
+            ):
+                if self.owner.finish_on_failure and self.finished is not None:
+                    self.finished()
+                return  # the device went quiet
+            data = (np.arange(sent * block, (sent + 1) * block) % 100).astype(np.int16)
+            self.callback(data.reshape(-1, 1), block, None, status)
+            sent += 1
+            time.sleep(block / rate / 4)  # faster than real time keeps the test short
+
+    def start(self) -> None:
+        if self.owner.fail_open:
+            raise PortAudioError("Device unavailable [PaErrorCode -9985]")
+        self._thread.start()
+
+    def abort(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(1)
+
+
+class FakeSoundDevice:
+    """Devices and defaults as given; records streams opened."""
+
+    PortAudioError = PortAudioError
+    CallbackStop = CallbackStop
+    CallbackAbort = CallbackAbort
+
+    def __init__(self, devices: list[dict[str, Any]], default: tuple[int, int] = (-1, -1)):
+        self.devices = devices
+        self.default = SimpleNamespace(device=list(default))
+        self.streams: list[FakeInputStream] = []
+        self.rates_refused: set[int] = set()
+        self.blocks_before_failure: int | None = None
+        self.finish_on_failure = False
+        self.fail_open = False
+        self.restarts = 0
+
+    def query_devices(self) -> list[dict[str, Any]]:
+        return self.devices
+
+    def query_hostapis(self) -> list[dict[str, Any]]:
+        return [{"name": "ALSA"}]
+
+    def check_input_settings(self, *, samplerate: float, **kwargs: Any) -> None:
+        if int(samplerate) in self.rates_refused:
+            raise PortAudioError("Invalid sample rate [PaErrorCode -9997]")
+
+    def InputStream(self, **kwargs: Any) -> FakeInputStream:
+        return FakeInputStream(self, **kwargs)
+
+    def _terminate(self) -> None:
+        self.restarts += 1
+
+    def _initialize(self) -> None:
+        pass

@@ -1,0 +1,81 @@
+"""Speech synthesis through espeak-ng into samples."""
+
+from __future__ import annotations
+
+import io
+import wave
+
+import numpy as np
+import pytest
+
+from voicecoach import synth
+from voicecoach.errors import AudioError
+from voicecoach.room import rms_dbfs
+
+
+def test_speech_comes_back_as_audible_mono_16k() -> None:
+    chunk = synth.synthesize("start back routine")
+    assert chunk.rate == 16000
+    assert chunk.samples.dtype == np.int16
+    assert chunk.samples.shape[1] == 1
+    assert 0.5 < chunk.duration < 4.0
+    assert rms_dbfs(chunk.samples) > -35
+
+
+def test_longer_text_and_slower_rate_take_longer() -> None:
+    short = synth.synthesize("next")
+    long = synth.synthesize("next exercise please, and then the one after it")
+    slow = synth.synthesize("next exercise please", rate_wpm=100)
+    fast = synth.synthesize("next exercise please", rate_wpm=260)
+    assert long.duration > short.duration * 2
+    assert slow.duration > fast.duration * 1.5
+
+
+def test_native_rate_is_kept_when_asked() -> None:
+    assert synth.synthesize("pause", target_rate=None).rate == 22050
+
+
+def test_results_are_cached_and_read_only() -> None:
+    first = synth.synthesize("how much longer")
+    again = synth.synthesize("how much longer")
+    assert again is first
+    with pytest.raises(ValueError):
+        first.samples[0, 0] = 1
+
+
+def test_person_and_coach_voices_differ() -> None:
+    coach = synth.synthesize("pause", voice=synth.COACH_VOICE).samples[:, 0]
+    person = synth.synthesize("pause", voice=synth.PERSON_VOICE).samples[:, 0]
+    n = min(len(coach), len(person))
+    assert not np.array_equal(coach[:n], person[:n])
+
+
+def test_empty_text_is_silence() -> None:
+    assert len(synth.synthesize("   ").samples) == 0
+
+
+def test_unknown_voice_is_one_clear_error() -> None:
+    with pytest.raises(AudioError, match="voice 'zz-nothing'"):
+        synth.synthesize("hello", voice="zz-nothing")
+
+
+def test_missing_espeak_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    synth.clear_cache()
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(AudioError, match="apt-get install espeak-ng"):
+        synth.synthesize("hello there")
+
+
+def test_parse_wav_reads_pcm_and_rejects_garbage() -> None:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(np.arange(20, dtype="<i2").tobytes())
+    chunk = synth.parse_wav(buf.getvalue())
+    assert chunk.rate == 8000
+    assert chunk.samples.shape == (10, 2)
+    assert chunk.samples[1, 0] == 2
+    with pytest.raises(AudioError):
+        synth.parse_wav(b"not a wav file at all")
