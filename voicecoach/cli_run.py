@@ -25,13 +25,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--speed", type=float, default=1.0, help="clock speed (2 = twice as fast)")
     run.add_argument("--intents", type=Path, help="a hassil intents YAML file to use")
     run.add_argument("--quiet", action="store_true", help="print cues without speaking them")
+    _recognizer_options(run)
+    run.add_argument("--input", help="microphone: a device index or part of its name")
+    run.add_argument("--output", help="speaker: a device index or part of its name")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="play a whole scripted session")
     demo.add_argument("--text", action="store_true", help="typed lines, no audio (instant)")
     demo.add_argument("--intents", type=Path, help="a hassil intents YAML file to use")
+    demo.add_argument("--fast", action="store_true", help="run the clock as fast as possible")
+    demo.add_argument("--wav", type=Path, help="where to write the room audio")
+    _recognizer_options(demo)
     demo.set_defaults(func=cmd_demo)
     diagram = sub.add_parser("diagram", help="print the session state machine (mermaid)")
     diagram.set_defaults(func=cmd_diagram)
+
+
+def _recognizer_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=["pocketsphinx", "vosk"], help="speech recognizer")
+    parser.add_argument("--model", type=Path, help="a Vosk model directory")
 
 
 def _speaker(args: argparse.Namespace, clock: RealClock) -> Speaker:

@@ -428,6 +428,7 @@ class Session:
         for line in lines:
             self.say(line)
         self._set_timer(seconds + sum(speech_seconds(t) for t in lines))
+        self.emit(ev.PROGRESS)  # saved at once: a crash right after resumes here
 
     def on_enter_positioning(self, event: Any) -> None:
         seg = self.segment
@@ -477,6 +478,7 @@ class Session:
         self._hold_started = self._t
         self._last_second = -1
         self._set_timer(seg.active_seconds)
+        self._hold_progress()
 
     def on_enter_repping(self, event: Any) -> None:
         seg = self.segment
@@ -536,6 +538,9 @@ class Session:
             self._set_timer(self._remaining)
         if self.state == HOLDING:
             self._cues = [c for c in self._cues if c[0] < self._remaining]
+            held = self.segment.active_seconds - self._remaining
+            self._hold_started = self._t - held  # pauses do not count as holding
+        self.emit(ev.PROGRESS)
 
     def resume_from(self, routine: Routine, where: Position) -> bool:
         """Set up a session that was cut off at ``where``, paused, and offer to resume it."""
