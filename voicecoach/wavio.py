@@ -46,7 +46,7 @@ def _decode(raw: bytes, fmt: int, bits: int, channels: int, path: Path) -> npt.N
         data = (np.frombuffer(raw, dtype="<i4") >> 16).astype(np.int16)
     else:
         raise _fail(path, f"unsupported sample format (format {fmt}, {bits} bits)")
-    return data.reshape(-1, channels)
+    return np.asarray(data, dtype=np.int16).reshape(-1, channels)
 
 
 def read_wav(path: Path) -> AudioChunk:

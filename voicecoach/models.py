@@ -1,0 +1,173 @@
+"""Finding, checking and downloading Vosk models.
+
+Models are looked for in ``VOICECOACH_VOSK_MODEL`` (one model directory), the
+repository's ``models/`` folder and the user data dir's ``models/`` folder.
+A download is verified before it is unpacked: the byte count must match the
+server's Content-Length, every zip member's CRC must check out, no member may
+point outside the target, an optional SHA-256 must match, and the unpacked
+folder must have the files a Vosk model needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from voicecoach import paths
+from voicecoach.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+MODEL_ENV = "VOICECOACH_VOSK_MODEL"
+URL_ENV = "VOICECOACH_MODELS_URL"
+DEFAULT_BASE_URL = "https://alphacephei.com/vosk/models"
+SUGGESTED = "vosk-model-small-en-us-0.15"
+
+
+def user_models_dir() -> Path:
+    """Where downloaded models are unpacked."""
+    return paths.data_dir() / "models"
+
+
+def search_dirs() -> list[Path]:
+    """Folders whose sub-folders may be Vosk models, in order of preference."""
+    return [paths.project_models_dir(), user_models_dir()]
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """The result of checking one model folder."""
+
+    path: Path
+    problems: tuple[str, ...]
+    grammar: bool  # has a runtime graph (HCLr.fst + Gr.fst), so grammars work
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_model(path: Path) -> ModelCheck:
+    """List what keeps ``path`` from being a usable Vosk model (empty when fine)."""
+    if not path.is_dir():
+        return ModelCheck(path, ("not a directory",), False)
+    problems: list[str] = []
+    if not (path / "am" / "final.mdl").is_file() and not (path / "final.mdl").is_file():
+        problems.append("no acoustic model (am/final.mdl)")
+    if not (path / "conf" / "mfcc.conf").is_file() and not (path / "mfcc.conf").is_file():
+        problems.append("no feature config (conf/mfcc.conf)")
+    graph = path / "graph"
+    runtime = (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
+    if not runtime and not (graph / "HCLG.fst").is_file() and not (path / "HCLG.fst").is_file():
+        problems.append("no decoding graph (graph/HCLG.fst or graph/HCLr.fst + Gr.fst)")
+    return ModelCheck(path, tuple(problems), runtime)
+
+
+def looks_like_model(path: Path) -> bool:
+    """True when ``path`` is meant to be a model (it has an am/ or conf/ folder)."""
+    return (path / "am").is_dir() or (path / "conf").is_dir()
+
+
+def find_models() -> list[Path]:
+    """Model folders found in the search dirs (and the env var), usable or not."""
+    found: list[Path] = []
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        found.append(Path(env))
+    for folder in search_dirs():
+        if folder.is_dir():
+            found.extend(sorted(p for p in folder.iterdir() if p.is_dir() and looks_like_model(p)))
+    return found
+
+
+def default_model() -> Path | None:
+    """The env var's model if set (even if broken, so its error is shown), else the
+    first usable model found, else None."""
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env)
+    for path in find_models():
+        if check_model(path).ok:
+            return path
+    return None
+
+
+def _url_for(name: str, base_url: str | None) -> str:
+    base = base_url or os.environ.get(URL_ENV) or DEFAULT_BASE_URL
+    return f"{base.rstrip('/')}/{name}.zip"
+
+
+def _fetch(url: str, target: Path, timeout: float) -> None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp, target.open("wb") as out:
+            expected = resp.headers.get("Content-Length")
+            shutil.copyfileobj(resp, out, 1 << 20)
+    except urllib.error.HTTPError as exc:
+        raise ModelError(f"download failed: {url} answered HTTP {exc.code}") from None
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ModelError(
+            f"download failed ({reason}): no connection to {url}? "
+            f"Fetch the zip on a connected machine and unzip it into {user_models_dir()}"
+        ) from None
+    if expected is not None and target.stat().st_size != int(expected):
+        raise ModelError(f"download of {url} was cut short ({target.stat().st_size} of {expected})")
+
+
+def _verify_zip(archive: Path, sha256: str | None) -> zipfile.ZipFile:
+    if sha256:
+        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+        if digest.lower() != sha256.lower():
+            raise ModelError(f"checksum mismatch: got sha256 {digest}, expected {sha256}")
+    try:
+        zf = zipfile.ZipFile(archive)
+        bad = zf.testzip()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelError(f"downloaded file is not a valid zip archive: {exc}") from None
+    if bad is not None:
+        raise ModelError(f"downloaded archive is corrupt (bad CRC in {bad})")
+    for name in zf.namelist():
+        parts = PurePosixPath(name).parts
+        if name.startswith("/") or ".." in parts:
+            raise ModelError(f"archive member {name!r} points outside the model folder")
+    return zf
+
+
+def download(
+    name: str,
+    base_url: str | None = None,
+    dest: Path | None = None,
+    sha256: str | None = None,
+    timeout: float = 30.0,
+) -> Path:
+    """Fetch ``NAME.zip``, verify it, unpack it into the models dir; return the model path."""
+    if not name or "/" in name or name.startswith("."):
+        raise ModelError(f"not a model name: {name!r}")
+    dest = dest or user_models_dir()
+    final = dest / name
+    if final.exists():
+        raise ModelError(f"{final} exists already; remove it to download again")
+    dest.mkdir(parents=True, exist_ok=True)
+    url = _url_for(name, base_url)
+    with tempfile.TemporaryDirectory(dir=dest, prefix=".download-") as tmp:
+        archive = Path(tmp) / f"{name}.zip"
+        log.info("downloading %s", url)
+        _fetch(url, archive, timeout)
+        with _verify_zip(archive, sha256) as zf:
+            unpacked = Path(tmp) / "unpacked"
+            zf.extractall(unpacked)
+        entries = [p for p in unpacked.iterdir()]
+        root = entries[0] if len(entries) == 1 and entries[0].is_dir() else unpacked
+        check = check_model(root)
+        if not check.ok:
+            raise ModelError(f"archive {name}.zip is not a Vosk model: {'; '.join(check.problems)}")
+        root.rename(final)
+    return final
