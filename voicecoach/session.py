@@ -511,16 +511,16 @@ class Session:
         from voicecoach.session_talk import summary
 
         self._deadline = None
-        self.say(summary(self))
         self.emit(ev.SESSION_FINISHED, done=len(self._done), skipped=len(self._skipped),
                   seconds=round(self._t - self._started_at, 1))  # fmt: skip
+        self.say(summary(self))
 
     def on_enter_stopped(self, event: Any) -> None:
         from voicecoach.session_talk import stopped
 
         self._deadline = None
-        self.say(stopped(self))
         self.emit(ev.SESSION_STOPPED, done=len(self._done), skipped=len(self._skipped))
+        self.say(stopped(self))
 
     # ----------------------------------------------------------------- pause/resume helpers
     def _resume_timer(self, text: str, restart_half: bool = False) -> None:
