@@ -3,8 +3,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from bigintents import COLORS, ROOMS, write_big_intents
+
 from voicecoach.errors import ConfigError
 from voicecoach.grammar import compile_grammar
 from voicecoach.intents import load_intents

@@ -71,7 +71,8 @@ def test_phrasings_match(intents, text, name, slots):
 
 
 @pytest.mark.parametrize(
-    "text", ["next week", "I paused the video", "hold for fifteen seconds", "", "   ", "switch sides"]
+    "text",
+    ["next week", "I paused the video", "hold for fifteen seconds", "", "   ", "switch sides"],
 )
 def test_other_speech_matches_nothing(intents, text):
     assert intents.match(text) is None
