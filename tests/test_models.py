@@ -60,7 +60,7 @@ def test_download_rejects_corrupt_and_wrong_archives(server, tmp_path):
     (root / "m3.zip").write_bytes(b"<html>not found</html>")
     (root / "m4.zip").write_bytes(model_zip("m4"))
     dest = tmp_path / "models"
-    with pytest.raises(ModelError, match="corrupt|not a valid zip"):
+    with pytest.raises(ModelError, match=r"corrupt|not a valid zip"):
         models.download("m1", base_url=url, dest=dest)
     with pytest.raises(ModelError, match="not a Vosk model"):
         models.download("m2", base_url=url, dest=dest)
@@ -74,7 +74,7 @@ def test_download_rejects_corrupt_and_wrong_archives(server, tmp_path):
 
 
 def test_offline_download_says_so(tmp_path):
-    with pytest.raises(ModelError, match="download failed.*unzip it into"):
+    with pytest.raises(ModelError, match=r"download failed.*unzip it into"):
         models.download("m", base_url="http://127.0.0.1:9", dest=tmp_path, timeout=2)
 
 
