@@ -1,0 +1,88 @@
+"""From audio chunks to commands: VAD, recognizer, and the coach's own-voice guard.
+
+While the coach speaks (and for the speaker's short tail after), only barge-in
+commands (pause, stop) get through: the coach must never obey its own voice, and a
+person talking over it usually wants it to stop. Everything else heard then is
+dropped, with the reason, for the transcript.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from voicecoach.audio import AudioChunk
+from voicecoach.commands import BARGE_IN, Command
+from voicecoach.recognizer import Recognizer
+from voicecoach.speaker import Speaker
+from voicecoach.vad import UtteranceSegmenter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one utterance was heard as and what became of it."""
+
+    text: str
+    command: Command | None
+    confidence: float
+    start: float  # stream seconds
+    end: float
+    decided: float  # stream seconds when the decision was made
+    ms: float  # processing time of the recognizer
+    ignored: str = ""  # why a recognized command was not passed on
+
+
+class Listener:
+    """Feeds chunks through the segmenter and recognizer; posts accepted commands."""
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        speaker: Speaker,
+        post: Callable[[Command], None],
+        *,
+        segmenter: UtteranceSegmenter | None = None,
+        on_decision: Callable[[Decision], None] | None = None,
+    ) -> None:
+        self.recognizer = recognizer
+        self.speaker = speaker
+        self.post = post
+        self.segmenter = segmenter or UtteranceSegmenter()
+        self.on_decision = on_decision
+        self._coach_until = -1.0  # stream seconds up to which the coach was heard speaking
+
+    def feed(self, chunk: AudioChunk) -> list[Decision]:
+        """Process one chunk; returns the decisions on utterances that ended in it."""
+        end = chunk.timestamp + chunk.duration
+        if self.speaker.is_speaking():
+            self._coach_until = end
+        decisions = []
+        for utterance in self.segmenter.feed(chunk):
+            began = time.perf_counter()
+            result = self.recognizer.recognize(utterance.samples)
+            ms = (time.perf_counter() - began) * 1000
+            command = Command(result.intent, dict(result.slots)) if result.intent else None
+            ignored = ""
+            overlaps_coach = utterance.start <= self._coach_until
+            if command is not None and overlaps_coach and command.name not in BARGE_IN:
+                ignored = "the coach was speaking"
+            decision = Decision(
+                text=result.text,
+                command=command,
+                confidence=result.confidence,
+                start=utterance.start,
+                end=utterance.end,
+                decided=end,
+                ms=ms,
+                ignored=ignored,
+            )
+            if command is not None and not ignored:
+                self.post(command)
+            if self.on_decision:
+                self.on_decision(decision)
+            decisions.append(decision)
+        return decisions

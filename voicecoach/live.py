@@ -1,0 +1,109 @@
+"""``voicecoach run``: the live coach on a microphone and a speaker.
+
+Threads: the microphone's audio callback only queues chunks (in :mod:`voicecoach.mic`);
+a listener thread runs VAD and recognition and posts commands; the main thread owns
+the session (:class:`voicecoach.coach.Coach`); pyttsx3 speaks from its own thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+import time
+
+from voicecoach.assemble import build_session, offer_resume
+from voicecoach.clock import RealClock
+from voicecoach.coach import Coach
+from voicecoach.commands import PAUSE, Command
+from voicecoach.cues import cue
+from voicecoach.demo import stamp
+from voicecoach.display import Display
+from voicecoach.errors import AudioError
+from voicecoach.intents import load_intents
+from voicecoach.library import routine_names
+from voicecoach.listener import Listener
+from voicecoach.machine import RUNNING
+from voicecoach.mic import DeviceLost, MicrophoneSource
+from voicecoach.recognizer import make_recognizer
+from voicecoach.settings import load_settings
+from voicecoach.speaker import PrintSpeaker, Speaker, TeeSpeaker
+
+log = logging.getLogger(__name__)
+RETRY_SECONDS = 1.0
+
+
+def _speaker(args: argparse.Namespace, clock: RealClock, display: Display) -> Speaker:
+    settings, _ = load_settings()
+    printer = PrintSpeaker(lambda: stamp(clock.now()), display.out)
+    if getattr(args, "quiet", False):
+        return printer
+    from voicecoach.tts import Pyttsx3Speaker
+
+    voice = Pyttsx3Speaker(
+        rate_wpm=settings.speech_rate,
+        voice=settings.voice,
+        volume=settings.volume,
+        device=getattr(args, "output", None),
+    )
+    return TeeSpeaker(voice, printer)
+
+
+def listen(mic: MicrophoneSource, listener: Listener, coach: Coach, stop: threading.Event) -> None:
+    """Listener thread: chunks to commands; on a lost device, pause and reopen every second."""
+    lost = False
+    while not stop.is_set():
+        try:
+            if lost:
+                mic.open()
+                print(
+                    "voicecoach: the microphone is back; say resume to carry on.", file=sys.stderr
+                )
+                lost = False
+            for chunk in mic:
+                if stop.is_set():
+                    return
+                listener.feed(chunk)
+        except (DeviceLost, AudioError) as exc:
+            if not lost:
+                print(f"voicecoach: {exc}; pausing until it is back.", file=sys.stderr)
+                coach.post(Command(PAUSE))
+                lost = True
+            mic.close()
+            stop.wait(RETRY_SECONDS)
+
+
+def run_live(args: argparse.Namespace) -> int:
+    """Listen on the microphone and coach by voice until the routine ends or Ctrl-C."""
+    settings, _ = load_settings()
+    intents = load_intents(getattr(args, "intents", None), routine_names())
+    mic = MicrophoneSource(getattr(args, "input", None)).open()  # no microphone: AudioError
+    clock = RealClock(getattr(args, "speed", 1.0))
+    display = Display()
+    speaker = _speaker(args, clock, display)
+    assembled = build_session(settings, speaker, clock)
+    recognizer = make_recognizer(
+        getattr(args, "engine", None), getattr(args, "model", None), intents
+    )
+    coach = Coach(assembled.session, on_tick=display.update)
+    listener = Listener(recognizer, speaker, coach.post, on_decision=display.heard)
+    stop = threading.Event()
+    thread = threading.Thread(target=listen, args=(mic, listener, coach, stop), daemon=True)
+    if not offer_resume(assembled):
+        speaker.say(cue("ready"))
+    thread.start()
+    try:
+        coach.run()
+    except KeyboardInterrupt:
+        if assembled.session.state in RUNNING:
+            assembled.session.handle(PAUSE)  # the place is kept for next time
+        raise
+    finally:
+        stop.set()
+        mic.close()
+        time.sleep(0.2)
+        speaker.close()
+        assembled.store.close()
+        display.close()
+    return 0
