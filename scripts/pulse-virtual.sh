@@ -13,7 +13,7 @@
 # Clients find the server through PULSE_RUNTIME_PATH (default /tmp/voicecoach-pulse);
 # PortAudio/sounddevice reach it through the ALSA "pulse" plugin (libasound2-plugins),
 # which makes ALSA's "default" device PulseAudio's default sink and source.
-# Needs: pulseaudio pulseaudio-utils libasound2-plugins (apt).
+# Needs: pulseaudio pulseaudio-utils libasound2-plugins (apt); sox for the warm-up.
 set -euo pipefail
 
 export PULSE_RUNTIME_PATH="${PULSE_RUNTIME_PATH:-/tmp/voicecoach-pulse}"
@@ -59,10 +59,41 @@ start() {
     fi
     pactl set-default-sink vc_speaker
     pactl set-default-source vc_mic
+    keep_low_latency
+    warm_up
     echo "pulse-virtual: running; export PULSE_RUNTIME_PATH=$PULSE_RUNTIME_PATH"
 }
 
+# A null sink runs with 2 s blocks unless a client asks for less, and clients that come
+# through the ALSA plugin do not ask; a sentence then comes out up to a second late and
+# an interruption is not heard. A silent low-latency client on each sink fixes the pace.
+keep_low_latency() {
+    local sink
+    for sink in vc_speaker vc_room; do
+        local pidfile="$PULSE_RUNTIME_PATH/keeper-$sink.pid"
+        if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then continue; fi
+        pacat --playback --device="$sink" --latency-msec=30 --format=s16le --rate=16000 \
+            --channels=1 --raw /dev/zero >>"$PULSE_RUNTIME_PATH/pulse.log" 2>&1 &
+        echo $! >"$pidfile"
+    done
+}
+
+# The first client that comes through the ALSA plugin starts up slowly (about 2 s);
+# take that hit here, not in the first sentence of a test.
+warm_up() {
+    if command -v sox >/dev/null 2>&1; then
+        sox -q -n -r 16000 -c 1 -b 16 -t alsa default trim 0 0.2 2>/dev/null ||
+            echo "pulse-virtual: warm-up through ALSA failed (is libasound2-plugins installed?)" >&2
+    fi
+}
+
 stop() {
+    local pidfile
+    for pidfile in "$PULSE_RUNTIME_PATH"/keeper-*.pid; do
+        [ -f "$pidfile" ] || continue
+        kill "$(cat "$pidfile")" 2>/dev/null || true
+        rm -f "$pidfile"
+    done
     if running; then
         pulseaudio --kill 2>/dev/null || true
         for _ in $(seq 30); do running || break; sleep 0.1; done

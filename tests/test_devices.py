@@ -9,8 +9,8 @@ import sys
 from typing import Any
 
 import pytest
+from fakesd import FakeSoundDevice, device
 
-from tests.fakesd import FakeSoundDevice, device
 from voicecoach import cli_devices, devices
 from voicecoach.errors import AudioError
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakesd import FakeSoundDevice, device
 
-from tests.fakesd import FakeSoundDevice, device
 from voicecoach import devices, mic
 from voicecoach.errors import AudioError
 from voicecoach.mic import DeviceLost, MicrophoneSource, WavSource

@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 Cancelled = Callable[[], bool]
 Started = Callable[[float], None]
 BLOCK_SECONDS = 0.02
+# 0.1 s: "high" adds seconds of drain time through PulseAudio, "low" (a few ms) underruns
+# and stops early through the ALSA pulse plugin; speech needs neither extreme.
+OUTPUT_LATENCY = 0.1
 
 
 class Player(Protocol):
@@ -88,7 +91,7 @@ class SoundDevicePlayer:
                 channels=1,
                 dtype="int16",
                 blocksize=int(rate * BLOCK_SECONDS),
-                latency="low",  # "high" adds seconds of drain time through PulseAudio
+                latency=OUTPUT_LATENCY,
                 callback=callback,
                 finished_callback=done.set,
             )
