@@ -45,7 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if all(a in ("-v", "--verbose") for a in args_list):
-        args_list.append("run")  # a bare `voicecoach` runs a session
+        args_list.append(
+            "start"
+        )  # a bare `voicecoach`: live if there is a microphone, else the demo
     args = parser.parse_args(args_list)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo.add_argument("--wav", type=Path, help="where to write the room audio")
     _recognizer_options(demo)
     demo.set_defaults(func=cmd_demo)
+    start = sub.add_parser("start", help="live session, or the demo when there is no microphone")
+    start.set_defaults(func=cmd_start)
     diagram = sub.add_parser("diagram", help="print the session state machine (mermaid)")
     diagram.set_defaults(func=cmd_diagram)
 
@@ -95,6 +97,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         state = run_room_demo(args, intents)
     return 0 if state == "finished" else 1
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    """The main job: coach by voice when a microphone is there, else play the demo."""
+    from voicecoach.devices import find_device
+    from voicecoach.errors import AudioError
+
+    try:
+        find_device(None, "input")
+    except AudioError as exc:
+        print(f"voicecoach: {exc}. Playing the demo instead.", file=sys.stderr)
+        demo_args = argparse.Namespace(text=False, intents=None, fast=True, wav=None)
+        demo_args.engine = demo_args.model = None
+        return cmd_demo(demo_args)
+    run_args = argparse.Namespace(text=False, speed=1.0, intents=None, quiet=False)
+    run_args.engine = run_args.model = run_args.input = run_args.output = None
+    return cmd_run(run_args)
 
 
 def cmd_diagram(args: argparse.Namespace) -> int:

@@ -30,6 +30,8 @@ from voicecoach.session import CoachOptions, Session
 
 CHUNK_SECONDS = 0.03
 LIMIT_SECONDS = 1800.0
+RETRY_SECONDS = 5.0  # a person who is not understood says it again
+TRIES = 3
 
 
 def _print(out: TextIO, at: float, who: str, text: str) -> None:
@@ -52,7 +54,11 @@ def run_room_demo(
     )
     coach = Coach(session)
 
+    pending: dict[str, float | str | int] = {}
+
     def show(d: Decision) -> None:
+        if d.command is not None and not d.ignored:
+            pending.clear()
         if d.command is None and not d.text:
             return
         _print(out, d.decided, "heard:", repr(d.text))
@@ -68,11 +74,21 @@ def run_room_demo(
     pace = not getattr(args, "fast", False)
     started = time.monotonic()
     while room.time < LIMIT_SECONDS:
-        line = person.due(session, room.time) if not speaker.is_speaking() else None
+        line = None
+        if not speaker.is_speaking():
+            if pending and room.time - float(pending["at"]) > RETRY_SECONDS:
+                if int(pending["tries"]) < TRIES:
+                    line = str(pending["line"])
+                else:
+                    pending.clear()
+            elif not pending:
+                line = person.due(session, room.time)
         if line is not None:
+            tries = int(pending.get("tries", 0)) + 1 if pending else 1
+            pending.update(line=line, at=room.time, tries=tries)
             audio = synth.synthesize(line, synth.PERSON_VOICE)
             room.add(audio, room.time, label=f"person: {line}")
-            _print(out, room.time, "person says:", line)
+            _print(out, room.time, "person says:", line + (" (again)" if tries > 1 else ""))
         chunk = room.read(round(CHUNK_SECONDS * room.rate))
         listener.feed(chunk)
         clock.advance(chunk.duration)
