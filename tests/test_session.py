@@ -142,6 +142,18 @@ def test_unknown_routine_is_answered_and_nothing_starts() -> None:
     assert d.speaker.said == ["I don't know a routine called yoga. I know back."]
 
 
+def test_a_broken_user_routine_is_explained_not_crashed_on(tmp_path: Path) -> None:
+    folder = tmp_path / "config" / "routines"
+    folder.mkdir(parents=True)
+    (folder / "mine.yaml").write_text("name: mine\ntitle: Mine\n")
+    d = Driver()
+    d.say("start", routine="mine")
+    assert d.session.state == "idle"
+    assert d.speaker.said == [
+        "The mine routine file has a mistake in it. The details are on the screen."
+    ]
+
+
 def test_settings_scale_holds_and_switch_moves_off() -> None:
     from voicecoach.plan import Timing
 

@@ -15,6 +15,7 @@ from typing import Any
 from voicecoach import events as ev
 from voicecoach.clock import Clock
 from voicecoach.cues import cue, number_word, speech_seconds, spoken_seconds
+from voicecoach.errors import RoutineError
 from voicecoach.events import Event, EventSink, Position
 from voicecoach.hold_cues import hold_schedule
 from voicecoach.machine import (
@@ -193,7 +194,12 @@ class Session:
             self.say(cue("already_running", title=self.routine.title.lower()))
             return
         name = slots.get("routine")
-        routine = self.find_routine(name)
+        try:
+            routine = self.find_routine(name)
+        except RoutineError as exc:
+            log.warning("%s", exc)  # the file, the field and the reason, on the terminal
+            self.say(cue("routine_broken", name=name or "that"))
+            return
         if routine is None:
             known = ", ".join(self.routine_names()) or "none"
             self.say(cue("no_routine", name=name or "that", known=known))
