@@ -31,14 +31,10 @@ def coach_options(settings: Settings, times_done: int, safety_given: bool) -> Co
         rest_seconds=settings.rest_seconds,
         transition_seconds=settings.transition_seconds,
     )
-    if settings.verbosity == "auto":
-        verbose = times_done < settings.full_sessions
-    else:
-        verbose = settings.verbosity == "full"
     return CoachOptions(
         timing=timing,
         skip_moves=frozenset(m.strip().lower() for m in settings.disabled_moves),
-        verbose=verbose,
+        verbose=settings.cue_style(times_done) == "full",
         safety_note=not safety_given,
     )
 

@@ -1,0 +1,41 @@
+"""Settings reach the session: timing, moves switched off, verbosity, the safety note."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from voicecoach.assemble import build_session, coach_options
+from voicecoach.clock import FakeClock
+from voicecoach.settings import Settings
+from voicecoach.speaker import RecordingSpeaker
+
+
+def test_settings_map_onto_coach_options() -> None:
+    settings = dataclasses.replace(
+        Settings(),
+        hold_scale=1.5,
+        rep_pace=2.0,
+        rest_seconds=20.0,
+        disabled_moves=("Knee Lift",),
+        verbosity="auto",
+        full_sessions=3,
+    )
+    early = coach_options(settings, times_done=1, safety_given=False)
+    assert early.timing.hold_scale == 1.5 and early.timing.rep_pace == 2.0
+    assert early.timing.rest_seconds == 20.0
+    assert early.skip_moves == frozenset({"knee lift"})
+    assert early.verbose and early.safety_note
+    later = coach_options(settings, times_done=3, safety_given=True)
+    assert not later.verbose and not later.safety_note
+
+
+def test_safety_note_is_given_once_across_sessions() -> None:
+    safety = "One thing first."
+    said = []
+    for _ in range(2):
+        speaker = RecordingSpeaker()
+        built = build_session(Settings(), speaker, FakeClock())
+        built.session.handle("start", {})
+        built.store.close()
+        said.append(any(s.startswith(safety) for s in speaker.said))
+    assert said == [True, False]
