@@ -56,7 +56,7 @@ def render_chart(weeks: list[dict[str, Any]], today: date, width: int = BAR_WIDT
         label = "this week" if start == this_week else f"wk {start:%b %d}"
         minutes = float(week["minutes"])
         bar = BAR * max(1, round(width * minutes / top)) if minutes > 0 and top > 0 else "."
-        lines.append(f"  {label:<10} {bar:<{width}} {minutes:5.0f}")
+        lines.append(f"  {label:<10} {bar:<{width}} {minutes:5.1f}")
     return lines
 
 
@@ -68,7 +68,7 @@ def render_history(payload: dict[str, Any], today: date | None = None) -> str:
         return 'No sessions yet. Say "start back routine" and the first one will show up here.'
     streak = payload["streak_days"]
     summary = (f"Streak: {_days(streak)} in a row. " if streak else "No streak right now. ") + (
-        f"{_minutes(payload['total_minutes'])} in all over "
+        f"{_minutes(payload['total_minutes']).capitalize()} in all over "
         f"{payload['total_sessions']} session{'s' if payload['total_sessions'] != 1 else ''}."
     )
     lines = [summary, "", "Recent sessions:"]
