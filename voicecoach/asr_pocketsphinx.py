@@ -34,22 +34,29 @@ _FLOOR = 1e-300  # segment scores are linear probabilities and can underflow
 PAD_SECONDS = 0.25  # background added around an utterance: the decoder needs a lead-in
 
 
+MIN_BACKGROUND = 16.0  # RMS of the floor added everywhere (about -66 dBFS)
+
+
 def pad_with_background(samples: Samples, rate: int, seconds: float = PAD_SECONDS) -> Samples:
     """Surround ``samples`` with noise as loud as their quietest 10 ms frames.
 
     A recording that starts right on the first word leaves the decoder no silence
-    to settle on; a little of the utterance's own background level restores it.
+    to settle on, and digital silence has no spectrum to normalize; a little noise
+    at the utterance's own background level (never below a faint floor) fixes both.
     """
     frame = rate // 100
     usable = len(samples) - len(samples) % frame
     if usable <= 0:
         return samples
     rms = np.sqrt(np.mean(samples[:usable].astype(np.float64).reshape(-1, frame) ** 2, axis=1))
-    level = max(2.0, float(np.percentile(rms, 10)))
+    level = max(MIN_BACKGROUND, float(np.percentile(rms, 10)))
     rng = np.random.default_rng(len(samples))
     pad = rng.normal(0.0, level, int(rate * seconds))
-    pad = np.clip(pad, -32768, 32767).astype(np.int16)
-    return np.concatenate([pad, samples, pad[::-1]])
+    floor = rng.normal(0.0, MIN_BACKGROUND, len(samples))
+    body = samples.astype(np.float64) + floor
+    out = np.concatenate([pad, body, pad[::-1]])
+    clipped: Samples = np.clip(out, -32768, 32767).astype(np.int16)
+    return clipped
 
 
 class PocketSphinxRecognizer:
