@@ -1,0 +1,217 @@
+"""Command latency: from the end of a spoken command to the coach acting on it.
+
+A simulated person speaks commands (espeak-ng, several voices and speeds) into the
+demo's room, where the coach's own speech is heard too. The room stream goes through
+the live pipeline in 30 ms chunks, as from a microphone: VAD, recognizer, intents,
+own-voice guard, coach loop, session, speaker. For every command acted on, latency is
+
+    (stream time of the chunk that closed the utterance - end of the spoken words)
+    + wall time from that chunk being available to the speaker's say() being called
+
+so the VAD's endpoint wait counts in stream time and all processing in real time.
+The person speaks only when the coach is silent, as a person on a mat would.
+Targets: p50 under 250 ms, p95 under 400 ms. Exits 1 when one is missed.
+
+    python benchmarks/latency.py [--commands 120] [--quick] [--engine pocketsphinx]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicecoach import synth
+from voicecoach.clock import FakeClock
+from voicecoach.coach import Coach
+from voicecoach.intents import load_intents
+from voicecoach.library import find_routine, routine_names
+from voicecoach.listener import Decision, Listener
+from voicecoach.machine import ENDED, HOLDING, PAUSED, REPPING
+from voicecoach.recognizer import make_recognizer
+from voicecoach.room import Room, RoomSpeaker, rms_dbfs
+from voicecoach.session import Session
+
+P50_MS = 250.0
+P95_MS = 400.0
+CHUNK = 480  # 30 ms at 16 kHz, as the microphone delivers
+RATE = 16000
+QUIET_BEFORE = 0.6  # seconds of coach silence before the person speaks
+GIVE_UP = 4.0  # seconds after the words end with no action: a miss
+VOICES = ("en-us", "en-us+f2", "en-gb+m3", "en-us+m1")
+SPEEDS = (150, 170, 190)
+ROOM_LIMIT = 3600.0  # room seconds: a safety stop
+
+# What the person says in each state, in turn; "stop" twice now and then to start over.
+LINES: dict[str, tuple[str, ...]] = {
+    "ended": ("start back routine", "begin my back routine"),
+    PAUSED: ("how much longer", "resume", "repeat", "continue"),
+    HOLDING: ("pause", "how much longer", "what's next", "next"),
+    REPPING: ("repeat", "pause", "next"),
+    "lead_in": ("what's next", "ready", "how much longer", "next"),
+}
+STOP_EVERY = 20
+
+
+@dataclass
+class Spoken:
+    """One command the person said, and what came of it."""
+
+    text: str
+    voice: str
+    words_end: float  # room seconds where the last loud frame ends
+    latency_ms: float | None = None
+    endpoint_ms: float = 0.0
+    processing_ms: float = 0.0
+    heard: str = ""
+    intent: str | None = None
+
+
+def words_end(samples: np.ndarray, start: float) -> float:
+    """Room seconds at which the speech in ``samples`` (placed at ``start``) falls silent."""
+    step = RATE // 100
+    loud = [
+        i
+        for i in range(0, len(samples) - step + 1, step)
+        if rms_dbfs(samples[i : i + step]) > -45.0
+    ]
+    last = (loud[-1] + step) if loud else len(samples)
+    return start + last / RATE
+
+
+class TimedSpeaker(RoomSpeaker):
+    """The room speaker, noting the wall time of each say()."""
+
+    said_at: float | None = None
+
+    def say(self, text: str) -> None:
+        if self.said_at is None:
+            self.said_at = time.perf_counter()
+        super().say(text)
+
+
+def state_group(state: str) -> str:
+    if state in ENDED:
+        return "ended"
+    if state in (PAUSED, HOLDING, REPPING):
+        return state
+    return "lead_in"
+
+
+def run(commands: int, engine: str | None, verbose: bool) -> list[Spoken]:
+    """Drive the pipeline until ``commands`` commands were spoken; return them all."""
+    intents = load_intents(None, routine_names())
+    recognizer = make_recognizer(engine, None, intents)
+    room = Room(noise_dbfs=-60.0)
+    clock = FakeClock()
+    speaker = TimedSpeaker(room)
+    session = Session(find_routine, speaker, clock, routine_names=routine_names)
+    coach = Coach(session)
+    decided: list[Decision] = []
+    listener = Listener(recognizer, speaker, coach.post, on_decision=decided.append)
+    turns = {group: itertools.cycle(lines) for group, lines in LINES.items()}
+    styles = itertools.cycle(itertools.product(SPEEDS, VOICES))
+    spoken: list[Spoken] = []
+    current: Spoken | None = None
+    quiet_since = 0.0
+    stops_due = 0
+    while len(spoken) < commands and room.time < ROOM_LIMIT:
+        if speaker.is_speaking():
+            quiet_since = room.time
+        if current is None and room.time - quiet_since >= QUIET_BEFORE:
+            if stops_due:
+                text = "stop"
+                stops_due -= 1
+            else:
+                text = next(turns[state_group(session.state)])
+            rate, voice = next(styles)
+            audio = synth.synthesize(text, voice, rate)
+            at = room.time + 0.1
+            room.add(audio, at, label=f"person: {text}")
+            current = Spoken(text, voice, words_end(audio.samples[:, 0], at))
+            spoken.append(current)
+            if len(spoken) % STOP_EVERY == 0:
+                stops_due = 2
+        chunk = room.read(CHUNK)
+        available = time.perf_counter()
+        speaker.said_at = None
+        decided.clear()
+        listener.feed(chunk)
+        clock.advance(chunk.duration)
+        coach.step(0)
+        if current is None:
+            continue
+        acted = [d for d in decided if d.command is not None and not d.ignored]
+        person_heard = [d for d in decided if d.end > current.words_end - 1.0]
+        if acted and speaker.said_at is not None and acted[0].end > current.words_end - 1.5:
+            d = acted[0]
+            current.endpoint_ms = (d.decided - current.words_end) * 1000
+            current.processing_ms = (speaker.said_at - available) * 1000
+            current.latency_ms = current.endpoint_ms + current.processing_ms
+            current.heard, current.intent = d.text, d.command.name if d.command else None
+            if verbose:
+                print(f"  {current.text!r:24} -> {current.intent:10} {current.latency_ms:6.0f} ms")
+            current = None
+        elif person_heard and not acted:
+            current.heard = person_heard[0].text
+        if current is not None and room.time > current.words_end + GIVE_UP:
+            if verbose:
+                print(f"  {current.text!r:24} -> missed (heard {current.heard!r})")
+            current = None
+    return spoken
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commands", type=int, default=120, help="commands to speak")
+    parser.add_argument("--quick", action="store_true", help="30 commands, for a quick look")
+    parser.add_argument("--engine", choices=["pocketsphinx", "vosk"], default="pocketsphinx")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every command")
+    args = parser.parse_args()
+    count = 30 if args.quick else args.commands
+    began = time.perf_counter()
+    spoken = run(count, args.engine, args.verbose)
+    acted = [s for s in spoken if s.latency_ms is not None]
+    if not acted:
+        print(f"no command out of {len(spoken)} was acted on; nothing to measure")
+        return 1
+    latencies = [s.latency_ms for s in acted if s.latency_ms is not None]
+    endpoint = [s.endpoint_ms for s in acted]
+    processing = [s.processing_ms for s in acted]
+    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+    print(f"engine {args.engine}: {len(spoken)} commands spoken, {len(acted)} acted on")
+    print(
+        f"latency    p50 {p50:5.0f} ms  p95 {p95:5.0f} ms  max {max(latencies):5.0f} ms"
+        f"   (targets: p50 < {P50_MS:.0f}, p95 < {P95_MS:.0f})"
+    )
+    print(
+        f"  endpoint p50 {percentile(endpoint, 0.5):5.0f} ms  "
+        f"p95 {percentile(endpoint, 0.95):5.0f} ms   (VAD: end of words to utterance closed)"
+    )
+    print(
+        f"  process  p50 {percentile(processing, 0.5):5.0f} ms  "
+        f"p95 {percentile(processing, 0.95):5.0f} ms   (recognizer + session + say)"
+    )
+    print(
+        f"  mean {statistics.fmean(latencies):.0f} ms; run took {time.perf_counter() - began:.0f} s"
+    )
+    if len(acted) < len(spoken):
+        missed = [s for s in spoken if s.latency_ms is None]
+        print(f"  not acted on: {len(missed)} (recognition misses, not counted in latency)")
+    ok = p50 < P50_MS and p95 < P95_MS
+    print("PASS" if ok else "FAIL: latency target missed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

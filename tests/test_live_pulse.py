@@ -1,0 +1,293 @@
+"""The live command on real (virtual) sound devices: ``voicecoach run`` as a subprocess.
+
+A private PulseAudio server gives it a default microphone (``vc_mic``, fed by whatever
+is played into ``vc_room``) and a default speaker (the null sink ``vc_speaker``, whose
+monitor is recorded). A simulated person speaks into the room in a voice other than the
+coach's, waiting politely for the coach to fall silent, like a person on a mat would.
+A loopback also plays the coach's own voice back into the room, as a real room would,
+so the own-voice guard is exercised: the coach's "Say start back routine" must not start
+anything. Runs when PulseAudio and the ALSA pulse plugin are installed (see
+``test_pulse_devices``); CI requires them.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import test_pulse_devices as pulse_devices
+
+from voicecoach import synth
+from voicecoach.room import rms_dbfs
+
+pulse = pulse_devices.pulse  # the module-scoped virtual devices fixture
+pytestmark = pytest.mark.slow
+
+PERSON_VOICE = "en-us+f2"  # a female US voice; the coach speaks espeak-ng's default (male, en-gb)
+RATE = 16000
+QUIET_SECONDS = 0.9  # silence on the speaker before the person talks
+TRIES = 3
+ECHO_LEVEL = "40%"
+LOOPBACK = (
+    "pactl", "load-module", "module-loopback", "source=vc_speaker.monitor", "sink=vc_room",
+    "latency_msec=60", "source_dont_move=true", "sink_dont_move=true",
+)  # fmt: skip
+TRY_STYLES = (
+    (165, 50),
+    (140, 40),
+    (185, 60),
+)  # words per minute and pitch, per try  # how loud the coach's voice comes back into the microphone
+
+
+class Transcript:
+    """The subprocess's stdout lines, each with its arrival time, read on a thread."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self._lock:
+                self.lines.append((time.monotonic(), line.rstrip("\n")))
+
+    def mark(self) -> int:
+        """The index of the next line to arrive."""
+        with self._lock:
+            return len(self.lines)
+
+    def find(self, pattern: str, since: int = 0) -> str | None:
+        with self._lock:
+            for _, line in self.lines[since:]:
+                if re.search(pattern, line):
+                    return line
+        return None
+
+    def wait_for(self, pattern: str, since: int = 0, timeout: float = 10.0) -> str | None:
+        """The first line from ``since`` on matching ``pattern``, waiting up to ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.find(pattern, since)
+            if found is not None:
+                return found
+            if self.proc.poll() is not None:
+                time.sleep(0.2)  # let the reader catch the last lines
+                return self.find(pattern, since)
+            time.sleep(0.02)
+        return None
+
+    def close(self) -> str:
+        """After the process ended: its stderr; both pipes closed."""
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self._thread.join(5)
+        self.proc.stdout.close()
+        err = self.proc.stderr.read()
+        self.proc.stderr.close()
+        return err
+
+    def text(self) -> str:
+        with self._lock:
+            return "\n".join(line for _, line in self.lines)
+
+
+class Monitor(pulse_devices.MonitorRecorder):
+    """Records the coach's speaker and tells whether it has been quiet lately."""
+
+    def recent(self, seconds: float) -> np.ndarray:
+        usable = len(self._data) - len(self._data) % 2
+        want = int(seconds * RATE) * 2
+        return np.frombuffer(bytes(self._data[max(0, usable - want) : usable]), dtype="<i2")
+
+    def quiet_for(self, seconds: float) -> bool:
+        tail = self.recent(seconds)
+        if len(tail) < int(seconds * RATE) * 0.9:
+            return False
+        step = RATE * 30 // 1000
+        frames = [tail[i : i + step] for i in range(0, len(tail) - step + 1, step)]
+        return all(rms_dbfs(f) <= pulse_devices.LOUD_DBFS for f in frames)
+
+    def wait_quiet(self, seconds: float = QUIET_SECONDS, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.quiet_for(seconds):
+                return True
+            time.sleep(0.05)
+        return False
+
+
+class Person:
+    """Speaks commands into the virtual microphone and notes which needed saying again."""
+
+    def __init__(self, env: dict[str, str], folder: Path, monitor: Monitor) -> None:
+        self.env = env
+        self.folder = folder
+        self.monitor = monitor
+        self.retries: dict[str, int] = {}
+
+    def _wav(self, text: str, attempt: int = 0) -> Path:
+        """The person's words; each new try is said a little differently, as people do."""
+        rate, pitch = TRY_STYLES[attempt % len(TRY_STYLES)]
+        stem = re.sub(r"\W+", "_", text)
+        path = self.folder / f"{stem}-{attempt}.wav"
+        if not path.exists():
+            speech = synth.synthesize(text, PERSON_VOICE, rate, pitch=pitch, target_rate=RATE)
+            with wave.open(str(path), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(RATE)
+                w.writeframes(speech.samples.tobytes())
+        return path
+
+    def prepare(self, *texts: str) -> None:
+        """Synthesize ahead, so the person answers promptly."""
+        for text in texts:
+            for attempt in range(TRIES):
+                self._wav(text, attempt)
+
+    def say(self, text: str, attempt: int = 0) -> None:
+        """Wait for the coach to fall silent, then say ``text`` into the room."""
+        assert self.monitor.wait_quiet(), "the coach never fell silent"
+        subprocess.run(
+            ["paplay", "--device=vc_room", str(self._wav(text, attempt))],
+            env=self.env,
+            check=True,
+            timeout=15,
+        )
+
+    def command(
+        self, transcript: Transcript, text: str, expect: str, *, timeout: float = 8.0
+    ) -> str:
+        """Say ``text`` until the coach's transcript shows ``expect``; up to TRIES times."""
+        for attempt in range(TRIES):
+            since = transcript.mark()
+            self.say(text, attempt)
+            found = transcript.wait_for(expect, since, timeout)
+            if found is not None:
+                if attempt:
+                    self.retries[text] = attempt
+                return found
+        pytest.fail(
+            f"{text!r} never led to {expect!r} after {TRIES} tries; transcript:\n"
+            + transcript.text()
+        )
+
+
+@pytest.fixture
+def echo(pulse: dict[str, str]) -> Iterator[None]:
+    """The coach's speaker heard by the room's microphone, quieter, as in a real room."""
+    loaded = subprocess.run(
+        [*LOOPBACK],
+        env=pulse,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    module = loaded.stdout.strip()
+    inputs = subprocess.run(
+        ["pactl", "list", "short", "sink-inputs"],
+        env=pulse,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=10,
+    ).stdout
+    for row in inputs.splitlines():
+        fields = row.split()
+        if len(fields) > 2 and fields[2] == module:
+            subprocess.run(
+                ["pactl", "set-sink-input-volume", fields[0], ECHO_LEVEL],
+                env=pulse,
+                check=True,
+                timeout=10,
+            )
+    try:
+        yield
+    finally:
+        subprocess.run(["pactl", "unload-module", module], env=pulse, timeout=10, check=False)
+
+
+def _start_coach(pulse: dict[str, str], home: Path) -> subprocess.Popen[str]:
+    env = {
+        **pulse,
+        "VOICECOACH_CONFIG_DIR": str(home / "config"),
+        "VOICECOACH_DATA_DIR": str(home / "data"),
+        "VOICECOACH_VERBOSITY": "short",  # short cues keep the test brief
+        "VOICECOACH_TRANSITION_SECONDS": "60",  # only "ready" moves on into the hold
+        "VOICECOACH_HOLD_SCALE": "3",  # a long hold leaves room to pause in it
+        "PYTHONUNBUFFERED": "1",
+    }
+    (home / "data").mkdir(parents=True)
+    (home / "data" / "safety-note-given").touch()  # the note is tested elsewhere
+    return subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "run", "--speed", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _seconds(line: str) -> int:
+    match = re.search(r"(\d+) seconds? left", line)
+    assert match, line
+    return int(match.group(1))
+
+
+def test_live_session_follows_spoken_commands(
+    pulse: dict[str, str], echo: None, tmp_path: Path
+) -> None:
+    monitor = Monitor(pulse)
+    person = Person(pulse, tmp_path, monitor)
+    person.prepare("start back routine", "ready", "pause", "resume", "stop")
+    began = time.monotonic()
+    proc = _start_coach(pulse, tmp_path / "home")
+    transcript = Transcript(proc)
+    try:
+        ready = transcript.wait_for(r"coach: Ready\. Say start back routine", timeout=15)
+        assert ready is not None, transcript.text()
+        ready_after = time.monotonic() - began
+        # The coach's own "say start back routine" came back through the room: not obeyed.
+        assert monitor.wait_quiet(), "the ready cue never ended"
+        time.sleep(1.0)
+        assert transcript.find(r"coach: Back routine\.") is None, transcript.text()
+
+        person.command(transcript, "start back routine", r"coach: First up: Sky-high stretch")
+        # Positioning waits a minute; only the spoken "ready" moves on into the hold.
+        person.command(transcript, "ready", r"coach: .*Hold for")
+        pause = person.command(transcript, "pause", r"coach: Paused with \d+ seconds? left")
+        left_at_pause = _seconds(pause)
+        time.sleep(2.0)  # paused time does not count
+        resumed = person.command(transcript, "resume", r"coach: Picking up\. \d+ seconds? left")
+        assert abs(_seconds(resumed) - left_at_pause) <= 1
+        person.command(transcript, "stop", r"coach: Say stop again to end")
+        person.command(transcript, "stop", r"coach: Session ended", timeout=10)
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(10)
+        time.sleep(0.3)
+        recorded = monitor.stop()
+        stderr = transcript.close()
+    print(f"ready after {ready_after:.2f} s; retries: {person.retries}")
+    print(transcript.text())
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "could not speak" not in stderr, stderr
+    heard = [line for _, line in transcript.lines if line.startswith("heard ")]
+    assert any("-> pause" in line for line in heard)
+    # The coach spoke out loud, and at length: several sentences' worth.
+    assert pulse_devices.loud_seconds(recorded, RATE) > 5.0
