@@ -79,7 +79,11 @@ def run_room_demo(
             if pending and room.time - float(pending["at"]) > RETRY_SECONDS:
                 if int(pending["tries"]) < TRIES:
                     line = str(pending["line"])
+                elif session.state == "idle":
+                    _print(out, room.time, "demo", "the start was never understood; giving up")
+                    break
                 else:
+                    _print(out, room.time, "person", "gives up on that line and carries on")
                     pending.clear()
             elif not pending:
                 line = person.due(session, room.time)
