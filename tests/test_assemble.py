@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from voicecoach.assemble import build_session, coach_options
 from voicecoach.clock import FakeClock
@@ -39,3 +40,18 @@ def test_safety_note_is_given_once_across_sessions() -> None:
         built.store.close()
         said.append(any(s.startswith(safety) for s in speaker.said))
     assert said == [True, False]
+
+
+def test_a_damaged_history_file_is_said_once_and_the_coach_still_runs(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "history.sqlite3"
+    db.parent.mkdir(parents=True)
+    junk = bytes(range(256)) * 40
+    db.write_bytes(junk)
+    speaker = RecordingSpeaker()
+    built = build_session(Settings(), speaker, FakeClock())
+    assert speaker.said[0].startswith("History is off today")
+    built.session.handle("start", {})
+    assert built.session.state == "intro"
+    assert sum(s.startswith("History is off") for s in speaker.said) == 1
+    built.store.close()
+    assert db.read_bytes() == junk
