@@ -101,6 +101,25 @@ def test_pause_during_reps_keeps_the_rep_count() -> None:
     assert d.speaker.said[-2:] == ["Picking up at rep 7 of 10.", "7. Breathe out, flatten."]
 
 
+def test_a_lost_microphone_pauses_and_its_return_resumes() -> None:
+    d = Driver()
+    d.say("pause", device="lost")
+    d.say("resume", device="back")
+    assert (d.session.state, d.speaker.said) == ("idle", [])
+    d.say("start")
+    d.run_until(at("holding", "sky_high_stretch"))
+    d.run(3.0)
+    d.say("pause", device="lost")
+    left = d.session.remaining()
+    d.run(20.0)
+    d.say("resume", device="back")
+    assert d.session.state == "holding"
+    assert d.session.remaining() == pytest.approx(left, abs=0.1)
+    d.run_until(at("positioning", "pelvic_tilt"))
+    d.say("resume", device="back")  # not paused: must not skip the wait
+    assert d.session.state == "positioning"
+
+
 def test_stop_asks_for_confirmation_and_keeps_the_place() -> None:
     d = Driver()
     d.say("start")

@@ -16,7 +16,7 @@ import time
 from voicecoach.assemble import build_session, offer_resume
 from voicecoach.clock import RealClock
 from voicecoach.coach import Coach
-from voicecoach.commands import PAUSE, Command
+from voicecoach.commands import PAUSE, RESUME, Command
 from voicecoach.cues import cue
 from voicecoach.demo import stamp
 from voicecoach.display import Display
@@ -29,9 +29,13 @@ from voicecoach.mic import DeviceLost, MicrophoneSource
 from voicecoach.recognizer import make_recognizer
 from voicecoach.settings import load_settings
 from voicecoach.speaker import PrintSpeaker, Speaker, TeeSpeaker
+from voicecoach.typed import read_commands
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
+# Pause and resume on the device's account: they act only on a running / paused session.
+DEVICE_LOST = Command(PAUSE, {"device": "lost"})
+DEVICE_BACK = Command(RESUME, {"device": "back"})
 
 
 def _speaker(args: argparse.Namespace, clock: RealClock, display: Display) -> Speaker:
@@ -57,9 +61,8 @@ def listen(mic: MicrophoneSource, listener: Listener, coach: Coach, stop: thread
         try:
             if lost:
                 mic.open()
-                print(
-                    "voicecoach: the microphone is back; say resume to carry on.", file=sys.stderr
-                )
+                print("voicecoach: the microphone is back; carrying on.", file=sys.stderr)
+                coach.post(DEVICE_BACK)
                 lost = False
             for chunk in mic:
                 if stop.is_set():
@@ -68,7 +71,7 @@ def listen(mic: MicrophoneSource, listener: Listener, coach: Coach, stop: thread
         except (DeviceLost, AudioError) as exc:
             if not lost:
                 print(f"voicecoach: {exc}; pausing until it is back.", file=sys.stderr)
-                coach.post(Command(PAUSE))
+                coach.post(DEVICE_LOST)
                 lost = True
             mic.close()
             stop.wait(RETRY_SECONDS)
@@ -93,6 +96,7 @@ def run_live(args: argparse.Namespace) -> int:
     if not offer_resume(assembled):
         speaker.say(cue("ready"))
     thread.start()
+    read_commands(coach, intents)  # typed commands work too (e.g. while the microphone is away)
     try:
         coach.run()
     except KeyboardInterrupt:

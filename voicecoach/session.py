@@ -282,6 +282,8 @@ class Session:
             self.say(cue("paused"))
 
     def cmd_pause(self, slots: dict[str, str]) -> None:
+        if slots.get("device") and self.state not in RUNNING:
+            return  # the microphone went away while nothing was running
         if self.state == PAUSED:
             self.say(cue("already_paused"))
         elif self._not_running():
@@ -291,6 +293,8 @@ class Session:
             self.pause()
 
     def cmd_resume(self, slots: dict[str, str]) -> None:
+        if slots.get("device") and self.state != PAUSED:
+            return  # the microphone came back; nothing was paused on its account
         if self.state == PAUSED:
             self._resuming = True
             self.resume()
