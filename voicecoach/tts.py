@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 ESPEAK_LIBRARY_PACKAGE = "libespeak-ng1"
 SpeechStart = Callable[[str, float], None]
+RENDER_TIMEOUT = 10.0  # seconds for the engine to render one sentence
 _active_lock = threading.Lock()
 
 
@@ -102,6 +103,8 @@ class Pyttsx3Speaker:
         self._since: float | None = None
         self._error: BaseException | None = None
         self._ready = threading.Event()
+        self._rendered = threading.Event()  # the engine finished writing a sentence's file
+        self._notifies = False  # whether the engine says so (pyttsx3 engines do)
         self._closed = False
         self._tmp = tempfile.TemporaryDirectory(prefix="voicecoach-tts-")
         self._thread = threading.Thread(
@@ -171,6 +174,9 @@ class Pyttsx3Speaker:
         try:
             engine = factory(driver)
             _silence_driver_prints()
+            self._notifies = type(engine).__module__.startswith("pyttsx3")
+            if self._notifies:
+                engine.connect("finished-utterance", lambda **_: self._rendered.set())
             if self._base_rate is None:
                 self._base_rate = int(engine.getProperty("rate"))
             self._apply_settings(engine, voice=True)
@@ -226,8 +232,15 @@ class Pyttsx3Speaker:
 
     def _render(self, engine: Any, text: str) -> AudioChunk:
         path = Path(self._tmp.name) / "sentence.wav"
+        path.unlink(missing_ok=True)  # never play the last sentence's file again
+        self._rendered.clear()
         engine.save_to_file(text, str(path))
         engine.runAndWait()
+        # pyttsx3 2.99's espeak driver runs espeak-ng asynchronously: runAndWait can return
+        # before the file is written (under load, or for the first sentence). Its
+        # finished-utterance notice comes once the file is complete.
+        if self._notifies and not self._rendered.wait(RENDER_TIMEOUT):
+            raise AudioError(f"the speech engine did not render {text!r} in {RENDER_TIMEOUT:g} s")
         return read_wav(path)
 
     def _speak(self, engine: Any, generation: int, text: str) -> None:
