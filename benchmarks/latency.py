@@ -36,6 +36,7 @@ from voicecoach.machine import ENDED, HOLDING, PAUSED, REPPING
 from voicecoach.recognizer import make_recognizer
 from voicecoach.room import Room, RoomSpeaker, rms_dbfs
 from voicecoach.session import Session
+from voicecoach.vad import UtteranceSegmenter, VadSettings
 
 P50_MS = 250.0
 P95_MS = 400.0
@@ -103,8 +104,13 @@ def state_group(state: str) -> str:
     return "lead_in"
 
 
-def run(commands: int, engine: str | None, verbose: bool) -> list[Spoken]:
-    """Drive the pipeline until ``commands`` commands were spoken; return them all."""
+def run(
+    commands: int, engine: str | None, verbose: bool, endpoint: float | None = None
+) -> tuple[list[Spoken], list[Decision]]:
+    """Drive the pipeline until ``commands`` were spoken.
+
+    Returns them all, and the commands acted on that came from the coach's own voice.
+    """
     intents = load_intents(None, routine_names())
     recognizer = make_recognizer(engine, None, intents)
     room = Room(noise_dbfs=-60.0)
@@ -113,10 +119,15 @@ def run(commands: int, engine: str | None, verbose: bool) -> list[Spoken]:
     session = Session(find_routine, speaker, clock, routine_names=routine_names)
     coach = Coach(session)
     decided: list[Decision] = []
-    listener = Listener(recognizer, speaker, coach.post, on_decision=decided.append)
+    segmenter = UtteranceSegmenter(VadSettings(endpoint=endpoint)) if endpoint else None
+    listener = Listener(
+        recognizer, speaker, coach.post, segmenter=segmenter, on_decision=decided.append
+    )
     turns = {group: itertools.cycle(lines) for group, lines in LINES.items()}
     styles = itertools.cycle(itertools.product(SPEEDS, VOICES))
     spoken: list[Spoken] = []
+    person_spans: list[tuple[float, float]] = []
+    own_voice: list[Decision] = []
     current: Spoken | None = None
     quiet_since = 0.0
     stops_due = 0
@@ -134,6 +145,7 @@ def run(commands: int, engine: str | None, verbose: bool) -> list[Spoken]:
             at = room.time + 0.1
             room.add(audio, at, label=f"person: {text}")
             current = Spoken(text, voice, words_end(audio.samples[:, 0], at))
+            person_spans.append((at, at + audio.duration))
             spoken.append(current)
             if len(spoken) % STOP_EVERY == 0:
                 stops_due = 2
@@ -147,6 +159,11 @@ def run(commands: int, engine: str | None, verbose: bool) -> list[Spoken]:
         if current is None:
             continue
         acted = [d for d in decided if d.command is not None and not d.ignored]
+        for d in acted:
+            if not any(a - 0.3 < d.end and d.start < b + 0.3 for a, b in person_spans):
+                own_voice.append(d)  # nobody but the coach was talking
+                if verbose:
+                    print(f"  coach obeyed its own voice: heard {d.text!r} -> {d.command}")
         person_heard = [d for d in decided if d.end > current.words_end - 1.0]
         if acted and speaker.said_at is not None and acted[0].end > current.words_end - 1.5:
             d = acted[0]
@@ -163,7 +180,7 @@ def run(commands: int, engine: str | None, verbose: bool) -> list[Spoken]:
             if verbose:
                 print(f"  {current.text!r:24} -> missed (heard {current.heard!r})")
             current = None
-    return spoken
+    return spoken, own_voice
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -176,11 +193,14 @@ def main() -> int:
     parser.add_argument("--commands", type=int, default=120, help="commands to speak")
     parser.add_argument("--quick", action="store_true", help="30 commands, for a quick look")
     parser.add_argument("--engine", choices=["pocketsphinx", "vosk"], default="pocketsphinx")
+    parser.add_argument(
+        "--endpoint", type=float, help="VAD trailing silence in seconds (default: the live one)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every command")
     args = parser.parse_args()
     count = 30 if args.quick else args.commands
     began = time.perf_counter()
-    spoken = run(count, args.engine, args.verbose)
+    spoken, own_voice = run(count, args.engine, args.verbose, args.endpoint)
     acted = [s for s in spoken if s.latency_ms is not None]
     if not acted:
         print(f"no command out of {len(spoken)} was acted on; nothing to measure")
@@ -208,6 +228,9 @@ def main() -> int:
     if len(acted) < len(spoken):
         missed = [s for s in spoken if s.latency_ms is None]
         print(f"  not acted on: {len(missed)} (recognition misses, not counted in latency)")
+    if own_voice:
+        heard = ", ".join(f"{d.text!r} -> {d.command.name}" for d in own_voice if d.command)
+        print(f"  the coach acted on its own voice {len(own_voice)} times (barge-in): {heard}")
     ok = p50 < P50_MS and p95 < P95_MS
     print("PASS" if ok else "FAIL: latency target missed")
     return 0 if ok else 1
