@@ -137,7 +137,9 @@ def ready_time(engine: str, idle_seconds: float) -> tuple[float, float, float] |
         subprocess.run([str(PULSE_SCRIPT), "start"], env=env, check=True, capture_output=True)
         command = [sys.executable, "-m", "voicecoach", "run", "--quiet", "--engine", engine]
         began = time.monotonic()
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=home)
+        proc = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=home
+        )
         assert proc.stdout is not None
         ready = None
         for line in proc.stdout:
