@@ -12,6 +12,7 @@ from typing import TextIO
 from voicecoach.listener import Decision
 from voicecoach.machine import HOLDING, REPPING
 from voicecoach.session import Session
+from voicecoach.speaker import print_line
 
 BAR = 20
 
@@ -58,8 +59,8 @@ class Display:
             self._heard = f'heard "{decision.text}" ({decision.ignored})'
         else:
             self._heard = f'heard "{decision.text}" -> {decision.command.name}'
-        if not self.enabled:
-            print(self._heard, file=self.out, flush=True)
+        if not self.enabled and self._heard:
+            print_line(self._heard, self.out)
 
     def update(self, session: Session) -> None:
         if not self.enabled:

@@ -21,6 +21,10 @@ from voicecoach.vad import UtteranceSegmenter
 
 log = logging.getLogger(__name__)
 
+# While the coach speaks, its own voice reaches the microphone: a barge-in must be
+# heard more surely than an ordinary command before it cuts the coach off.
+BARGE_IN_CONFIDENCE = 0.9
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -47,7 +51,9 @@ class Listener:
         *,
         segmenter: UtteranceSegmenter | None = None,
         on_decision: Callable[[Decision], None] | None = None,
+        barge_in_confidence: float = BARGE_IN_CONFIDENCE,
     ) -> None:
+        self.barge_in_confidence = barge_in_confidence
         self.recognizer = recognizer
         self.speaker = speaker
         self.post = post
@@ -68,8 +74,11 @@ class Listener:
             command = Command(result.intent, dict(result.slots)) if result.intent else None
             ignored = ""
             overlaps_coach = utterance.start <= self._coach_until
-            if command is not None and overlaps_coach and command.name not in BARGE_IN:
-                ignored = "the coach was speaking"
+            if command is not None and overlaps_coach:
+                if command.name not in BARGE_IN:
+                    ignored = "the coach was speaking"
+                elif result.confidence < self.barge_in_confidence:
+                    ignored = f"not sure enough over the coach's voice ({result.confidence:.2f})"
             decision = Decision(
                 text=result.text,
                 command=command,

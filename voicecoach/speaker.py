@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
+
+# Transcript lines come from several threads (coordinator, listener): one write each.
+PRINT_LOCK = threading.Lock()
+
+
+def print_line(text: str, out: TextIO) -> None:
+    """Write one whole line without another thread's output landing inside it."""
+    with PRINT_LOCK:
+        out.write(text + "\n")
+        out.flush()
 
 
 class Speaker(Protocol):
@@ -65,7 +76,7 @@ class PrintSpeaker:
         self.rate = 1.0
 
     def say(self, text: str) -> None:
-        print(f"[{self._stamp()}] coach: {text}", file=self._out, flush=True)
+        print_line(f"[{self._stamp()}] coach: {text}", self._out)
 
     def interrupt(self) -> None:
         pass

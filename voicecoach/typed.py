@@ -9,6 +9,7 @@ from typing import TextIO
 from voicecoach.coach import Coach
 from voicecoach.commands import Command
 from voicecoach.intents import CommandIntents
+from voicecoach.speaker import print_line
 
 NOT_UNDERSTOOD = "(not a command I know: try 'help')"
 
@@ -34,7 +35,7 @@ def read_commands(
                 return
             command = intents.match(text)
             if command is None:
-                print(NOT_UNDERSTOOD, file=out, flush=True)
+                print_line(NOT_UNDERSTOOD, out)
                 continue
             coach.post(Command(command.name, dict(command.slots)))
 
