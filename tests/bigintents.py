@@ -4,10 +4,92 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOMS = ["kitchen", "bedroom", "bathroom", "garage", "garden", "office", "hallway", "basement", "attic", "porch", "study", "library", "pantry", "nursery", "cellar", "balcony", "patio", "lounge", "den", "closet"]
-THINGS = ["lamp", "light", "fan", "heater", "radio", "speaker", "television", "blinds", "curtains", "kettle", "oven", "toaster", "printer", "computer", "monitor", "charger", "clock", "camera", "doorbell", "sprinkler", "fountain", "pump", "boiler", "dryer", "washer", "freezer", "fridge", "stove", "mixer", "blender"]
-COLORS = ["red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "warm", "cool", "amber", "violet", "silver", "golden", "crimson", "teal"]
-ADJ = ["old", "new", "big", "small", "left", "right", "front", "back", "upper", "lower", "main", "spare"]
+ROOMS = [
+    "kitchen",
+    "bedroom",
+    "bathroom",
+    "garage",
+    "garden",
+    "office",
+    "hallway",
+    "basement",
+    "attic",
+    "porch",
+    "study",
+    "library",
+    "pantry",
+    "nursery",
+    "cellar",
+    "balcony",
+    "patio",
+    "lounge",
+    "den",
+    "closet",
+]
+THINGS = [
+    "lamp",
+    "light",
+    "fan",
+    "heater",
+    "radio",
+    "speaker",
+    "television",
+    "blinds",
+    "curtains",
+    "kettle",
+    "oven",
+    "toaster",
+    "printer",
+    "computer",
+    "monitor",
+    "charger",
+    "clock",
+    "camera",
+    "doorbell",
+    "sprinkler",
+    "fountain",
+    "pump",
+    "boiler",
+    "dryer",
+    "washer",
+    "freezer",
+    "fridge",
+    "stove",
+    "mixer",
+    "blender",
+]
+COLORS = [
+    "red",
+    "green",
+    "blue",
+    "yellow",
+    "orange",
+    "purple",
+    "pink",
+    "white",
+    "warm",
+    "cool",
+    "amber",
+    "violet",
+    "silver",
+    "golden",
+    "crimson",
+    "teal",
+]
+ADJ = [
+    "old",
+    "new",
+    "big",
+    "small",
+    "left",
+    "right",
+    "front",
+    "back",
+    "upper",
+    "lower",
+    "main",
+    "spare",
+]
 
 
 def write_big_intents(path: Path) -> int:

@@ -13,18 +13,21 @@ import pytest
 from bigintents import write_big_intents
 from speech import needs_espeak, synth, with_silence
 
-from voicecoach.asr_pocketsphinx import PocketSphinxRecognizer, pad_with_background
+from voicecoach.asr_pocketsphinx import PocketSphinxRecognizer
+from voicecoach.denoise import pad_with_background
 from voicecoach.intents import load_intents
 
 pytestmark = [needs_espeak, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def recognizer():
+def recognizer() -> PocketSphinxRecognizer:
     return PocketSphinxRecognizer(load_intents())
 
 
-def test_grammar_decoding_finds_most_commands(recognizer, tmp_path: Path):
+def test_grammar_decoding_finds_most_commands(
+    recognizer: PocketSphinxRecognizer, tmp_path: Path
+) -> None:
     said = ["keep going", "go back", "what's next", "start over", "how much longer", "slow down"]
     heard = [recognizer.score(with_silence(synth(t, tmp_path)))[0] for t in said]
     intents = [recognizer.intents.match(h) for h in heard]
@@ -32,7 +35,9 @@ def test_grammar_decoding_finds_most_commands(recognizer, tmp_path: Path):
     assert sum(a == b for a, b in zip(intents, expected, strict=True)) >= 4, heard
 
 
-def test_commands_score_above_other_speech(recognizer, tmp_path: Path):
+def test_commands_score_above_other_speech(
+    recognizer: PocketSphinxRecognizer, tmp_path: Path
+) -> None:
     commands = ["pause", "keep going", "go back", "what's next", "start over"]
     others = [
         "my back feels a bit stiff this morning",
@@ -50,14 +55,14 @@ def test_commands_score_above_other_speech(recognizer, tmp_path: Path):
     assert np.median(command_scores) > np.median(other_scores)
 
 
-def test_silence_and_noise_give_no_intent(recognizer):
+def test_silence_and_noise_give_no_intent(recognizer: PocketSphinxRecognizer) -> None:
     rng = np.random.default_rng(3)
     assert recognizer.recognize(np.zeros(16000, np.int16)).intent is None
     noise = rng.normal(0, 2000, 24000).astype(np.int16)
     assert recognizer.recognize(noise).intent is None
 
 
-def test_padding_keeps_the_utterance_and_adds_quiet_background():
+def test_padding_keeps_the_utterance_and_adds_quiet_background() -> None:
     tone = (np.sin(np.arange(8000) / 5) * 8000).astype(np.int16)
     speech = np.concatenate([np.full(1600, 50, np.int16), tone])
     padded = pad_with_background(speech, 16000)
@@ -66,7 +71,7 @@ def test_padding_keeps_the_utterance_and_adds_quiet_background():
     assert np.abs(padded[4000:-4000].astype(int) - speech).max() < 120  # only a faint floor
 
 
-def test_large_intents_file_decodes_fast_with_slots(tmp_path: Path):
+def test_large_intents_file_decodes_fast_with_slots(tmp_path: Path) -> None:
     f = tmp_path / "big.yaml"
     assert write_big_intents(f) > 300_000
     began = time.perf_counter()

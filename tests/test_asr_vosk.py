@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from speech import needs_espeak, synth, with_silence
 
+from voicecoach.asr_vosk import VoskRecognizer
 from voicecoach.errors import ModelError
 from voicecoach.intents import load_intents
 from voicecoach.recognizer import make_recognizer
@@ -23,12 +24,14 @@ KOREAN = Path(__file__).parent / "data" / "korean_intents.yaml"
 
 
 @pytest.fixture(scope="module")
-def recognizer():
-    return make_recognizer("vosk", MODEL, load_intents(KOREAN))
+def recognizer() -> VoskRecognizer:
+    found = make_recognizer("vosk", MODEL, load_intents(KOREAN))
+    assert isinstance(found, VoskRecognizer)
+    return found
 
 
 @pytest.mark.slow
-def test_korean_model_loads_with_a_grammar(recognizer):
+def test_korean_model_loads_with_a_grammar(recognizer: VoskRecognizer) -> None:
     assert recognizer.engine == "vosk"
     assert set(recognizer.phrases) >= {"다음", "시작", "정지", "그만"}
 
@@ -36,7 +39,9 @@ def test_korean_model_loads_with_a_grammar(recognizer):
 @pytest.mark.slow
 @needs_espeak
 @pytest.mark.parametrize(("word", "intent"), [("다음", "next"), ("시작", "start")])
-def test_korean_command_decodes_through_the_interface(recognizer, tmp_path, word, intent):
+def test_korean_command_decodes_through_the_interface(
+    recognizer: VoskRecognizer, tmp_path: Path, word: str, intent: str
+) -> None:
     result = recognizer.recognize(with_silence(synth(word, tmp_path, voice="ko")))
     assert result.text == word
     assert result.intent == intent
@@ -45,18 +50,20 @@ def test_korean_command_decodes_through_the_interface(recognizer, tmp_path, word
 
 @pytest.mark.slow
 @needs_espeak
-def test_korean_sentence_is_not_a_command(recognizer, tmp_path):
+def test_korean_sentence_is_not_a_command(recognizer: VoskRecognizer, tmp_path: Path) -> None:
     audio = with_silence(synth("오늘 날씨가 정말 좋네요 우리 공원에 갈까요", tmp_path, voice="ko"))
     assert recognizer.recognize(audio).intent is None
 
 
-def test_broken_model_is_a_model_error(tmp_path):
+def test_broken_model_is_a_model_error(tmp_path: Path) -> None:
     (tmp_path / "am").mkdir()
     with pytest.raises(ModelError, match="not usable"):
         make_recognizer("vosk", tmp_path, load_intents())
 
 
-def test_found_broken_model_falls_back_to_pocketsphinx(tmp_path, monkeypatch, capsys):
+def test_found_broken_model_falls_back_to_pocketsphinx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "broken-model"
     (broken / "conf").mkdir(parents=True)
     monkeypatch.setenv("VOICECOACH_VOSK_MODEL", str(broken))
@@ -65,7 +72,9 @@ def test_found_broken_model_falls_back_to_pocketsphinx(tmp_path, monkeypatch, ca
     assert "falling back to pocketsphinx" in capsys.readouterr().err
 
 
-def test_vosk_without_any_model_is_a_clear_error(tmp_path, monkeypatch):
+def test_vosk_without_any_model_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("VOICECOACH_VOSK_MODEL", raising=False)
     monkeypatch.setattr("voicecoach.models.search_dirs", lambda: [tmp_path])
     with pytest.raises(ModelError, match="no Vosk model"):

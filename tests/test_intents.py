@@ -5,15 +5,15 @@ from hassil.sample import sample_intents
 
 from voicecoach import commands
 from voicecoach.errors import ConfigError
-from voicecoach.intents import load_intents, normalize
+from voicecoach.intents import CommandIntents, load_intents, normalize
 
 
 @pytest.fixture(scope="module")
-def intents():
+def intents() -> CommandIntents:
     return load_intents(routine_names=["back", "hip openers"])
 
 
-def test_every_command_has_six_phrasings(intents):
+def test_every_command_has_six_phrasings(intents: CommandIntents) -> None:
     assert set(intents.names) == set(commands.ALL)
     for name in commands.ALL:
         sentences = set(
@@ -63,7 +63,9 @@ def test_every_command_has_six_phrasings(intents):
         ("next, please", "next", {}),
     ],
 )
-def test_phrasings_match(intents, text, name, slots):
+def test_phrasings_match(
+    intents: CommandIntents, text: str, name: str, slots: dict[str, str]
+) -> None:
     command = intents.match(text)
     assert command is not None, text
     assert command.name == name
@@ -74,16 +76,16 @@ def test_phrasings_match(intents, text, name, slots):
     "text",
     ["next week", "I paused the video", "hold for fifteen seconds", "", "   ", "switch sides"],
 )
-def test_other_speech_matches_nothing(intents, text):
+def test_other_speech_matches_nothing(intents: CommandIntents, text: str) -> None:
     assert intents.match(text) is None
 
 
-def test_normalize_strips_case_and_punctuation():
+def test_normalize_strips_case_and_punctuation() -> None:
     assert normalize("  What's   NEXT?! ") == "what's next"
     assert normalize("\u2018hold on\u2019") == "hold on"
 
 
-def test_custom_intents_file_with_own_lists(tmp_path: Path):
+def test_custom_intents_file_with_own_lists(tmp_path: Path) -> None:
     f = tmp_path / "lights.yaml"
     f.write_text(
         "language: en\n"
@@ -96,12 +98,13 @@ def test_custom_intents_file_with_own_lists(tmp_path: Path):
         "    values: [kitchen, {in: 'living room', out: living}]\n"
     )
     ci = load_intents(f)
-    assert ci.match("turn on the living room light").slots == {"room": "living"}
-    assert ci.match("turn on kitchen light").name == "light_on"
+    living, kitchen = ci.match("turn on the living room light"), ci.match("turn on kitchen light")
+    assert living is not None and living.slots == {"room": "living"}
+    assert kitchen is not None and kitchen.name == "light_on"
     assert ci.match("pause") is None
 
 
-def test_missing_or_bad_file_is_a_config_error(tmp_path: Path):
+def test_missing_or_bad_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_intents(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"

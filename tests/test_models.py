@@ -3,6 +3,7 @@ import http.server
 import io
 import threading
 import zipfile
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -24,11 +25,11 @@ def model_zip(name: str, complete: bool = True) -> bytes:
 
 
 @pytest.fixture
-def server(tmp_path: Path):
+def server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     root = tmp_path / "www"
     root.mkdir()
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    handler.log_message = lambda *a: None  # type: ignore[method-assign,attr-defined]
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -37,7 +38,7 @@ def server(tmp_path: Path):
     httpd.server_close()
 
 
-def test_download_verifies_and_unpacks(server, tmp_path):
+def test_download_verifies_and_unpacks(server: tuple[Path, str], tmp_path: Path) -> None:
     root, url = server
     blob = model_zip("vosk-model-tiny")
     (root / "vosk-model-tiny.zip").write_bytes(blob)
@@ -51,7 +52,9 @@ def test_download_verifies_and_unpacks(server, tmp_path):
     assert [p.name for p in dest.iterdir()] == ["vosk-model-tiny"]  # no temp files left
 
 
-def test_download_rejects_corrupt_and_wrong_archives(server, tmp_path):
+def test_download_rejects_corrupt_and_wrong_archives(
+    server: tuple[Path, str], tmp_path: Path
+) -> None:
     root, url = server
     blob = bytearray(model_zip("m1"))
     blob[47] ^= 0xFF  # flip a byte inside the first member's data (30-byte header + name)
@@ -73,12 +76,12 @@ def test_download_rejects_corrupt_and_wrong_archives(server, tmp_path):
     assert list(dest.iterdir()) == []
 
 
-def test_offline_download_says_so(tmp_path):
+def test_offline_download_says_so(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"download failed.*unzip it into"):
         models.download("m", base_url="http://127.0.0.1:9", dest=tmp_path, timeout=2)
 
 
-def test_find_and_check_models(tmp_path, monkeypatch):
+def test_find_and_check_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     good = tmp_path / "good"
     for f in ["am/final.mdl", "conf/mfcc.conf", "graph/HCLG.fst"]:
         (good / f).parent.mkdir(parents=True, exist_ok=True)

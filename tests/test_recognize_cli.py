@@ -31,7 +31,7 @@ def float_wav(path: Path, samples: np.ndarray, rate: int) -> None:
 
 @pytest.mark.slow
 @needs_espeak
-def test_one_json_line_per_file(tmp_path, capsys):
+def test_one_json_line_per_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     speech = with_silence(synth("keep going", tmp_path))
     stereo = np.stack([speech, speech], axis=1)
     a, b = tmp_path / "a.wav", tmp_path / "b.wav"
@@ -52,7 +52,7 @@ def convert_rate(stereo: np.ndarray, rate: int, target: int) -> np.ndarray:
     return np.asarray(soxr.resample(stereo, rate, target), dtype=np.int16)
 
 
-def test_unreadable_wav_is_exit_5(tmp_path, capsys):
+def test_unreadable_wav_is_exit_5(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.wav"
     bad.write_text("not audio")
     assert main(["recognize", str(bad)]) == 5
@@ -61,7 +61,9 @@ def test_unreadable_wav_is_exit_5(tmp_path, capsys):
     assert main(["recognize", str(tmp_path / "missing.wav")]) == 5
 
 
-def test_vosk_without_model_is_exit_4(tmp_path, monkeypatch, capsys):
+def test_vosk_without_model_is_exit_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("VOICECOACH_VOSK_MODEL", raising=False)
     monkeypatch.setattr("voicecoach.models.search_dirs", lambda: [tmp_path])
     write_wav(tmp_path / "a.wav", np.zeros(1600, np.int16), 16000)
@@ -69,7 +71,7 @@ def test_vosk_without_model_is_exit_4(tmp_path, monkeypatch, capsys):
     assert "no Vosk model" in capsys.readouterr().err
 
 
-def test_wav_formats_read_alike(tmp_path):
+def test_wav_formats_read_alike(tmp_path: Path) -> None:
     t = np.arange(4800)
     x = (np.sin(t / 7) * 12000).astype(np.int16)
     write_wav(tmp_path / "i16.wav", x, 48000)
@@ -80,7 +82,9 @@ def test_wav_formats_read_alike(tmp_path):
     assert read_wav(tmp_path / "f32.wav").rate == 48000
 
 
-def test_models_command_lists_and_reports_broken(tmp_path, monkeypatch, capsys):
+def test_models_command_lists_and_reports_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "bad-model" / "am").mkdir(parents=True)
     monkeypatch.delenv("VOICECOACH_VOSK_MODEL", raising=False)
     monkeypatch.setattr("voicecoach.models.search_dirs", lambda: [tmp_path])

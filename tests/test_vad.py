@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from speech import needs_espeak, synth
@@ -12,7 +14,7 @@ def quiet(seconds: float, rate: int = 16000) -> np.ndarray:
     return np.random.default_rng(2).normal(0, 30, int(rate * seconds)).astype(np.int16)
 
 
-def test_two_commands_become_two_utterances_with_times(tmp_path):
+def test_two_commands_become_two_utterances_with_times(tmp_path: Path) -> None:
     a, b = synth("pause", tmp_path), synth("keep going", tmp_path)
     stream = np.concatenate([quiet(1.0), a, quiet(1.5), b, quiet(1.0)])
     utts = segment(stream, 16000)
@@ -24,7 +26,7 @@ def test_two_commands_become_two_utterances_with_times(tmp_path):
         assert len(utt.samples) / 16000 >= utt.duration
 
 
-def test_any_rate_and_channel_count(tmp_path):
+def test_any_rate_and_channel_count(tmp_path: Path) -> None:
     speech = synth("what's next", tmp_path)
     stream = np.concatenate([quiet(0.8), speech, quiet(1.0)])
     stereo44 = convert(stream, 16000, 44100)
@@ -38,7 +40,7 @@ def test_any_rate_and_channel_count(tmp_path):
     assert utts[0].start == pytest.approx(0.8, abs=0.15)
 
 
-def test_long_speech_is_conversation_and_dropped(tmp_path):
+def test_long_speech_is_conversation_and_dropped(tmp_path: Path) -> None:
     talk = synth(
         "so yesterday I went to the market and bought apples, pears, bread, cheese and "
         "a lot of other things because we are having friends over for dinner on Sunday",
@@ -52,13 +54,13 @@ def test_long_speech_is_conversation_and_dropped(tmp_path):
     assert seg.dropped_long == 1
 
 
-def test_silence_and_clicks_give_nothing():
+def test_silence_and_clicks_give_nothing() -> None:
     stream = quiet(3.0)
     stream[16000:16080] = 20000
     assert segment(stream, 16000) == []
 
 
-def test_endpoint_comes_after_trailing_silence(tmp_path):
+def test_endpoint_comes_after_trailing_silence(tmp_path: Path) -> None:
     speech = synth("stop", tmp_path)
     seg = UtteranceSegmenter(VadSettings(endpoint=0.45))
     assert seg.feed(AudioChunk(np.concatenate([quiet(0.5), speech]), 16000)) == []

@@ -2,10 +2,15 @@
 
 A grammar search always finds *some* command, whatever was said. To tell a command
 from other speech, the same audio is also decoded by an unconstrained phone loop
-(allphone search). Speech that fits the grammar scores nearly as well as the free
-phone loop; other speech forced through the grammar scores much worse. The mean
-per-frame log-likelihood ratio between the two is the confidence measure, and an
-utterance is accepted only when it clears a threshold and its words match an intent.
+(allphone search), and two measures are combined by a small logistic model:
+
+* the mean per-frame log-likelihood ratio between the grammar path and the phone
+  loop: speech that fits the grammar scores nearly as well as the free loop;
+* how many frames of speech the phone loop found per phone of the grammar's words:
+  a sentence forced into a short command leaves far too much speech per phone.
+
+The weights were fitted on the benchmark's tuning voices only (benchmarks/recognition.py
+--tune, with pitch and tempo changes and noise); the held-out voices report.
 """
 
 from __future__ import annotations
@@ -14,10 +19,10 @@ import logging
 import math
 from pathlib import Path
 
-import numpy as np
 import pocketsphinx
 
 from voicecoach.audio import Samples
+from voicecoach.denoise import prepare
 from voicecoach.errors import ModelError
 from voicecoach.grammar import Grammar, compile_grammar
 from voicecoach.intents import CommandIntents
@@ -25,38 +30,15 @@ from voicecoach.recognizer import Recognition, intent_of
 
 log = logging.getLogger(__name__)
 
-# Mean per-frame log-likelihood ratio (grammar path minus phone loop, x1000) below
-# which an utterance is rejected. Chosen on voices the benchmark holds out; see
-# benchmarks/recognition.py --tune.
-DEFAULT_THRESHOLD = -1.2
-CONFIDENCE_SCALE = 0.5  # LLR units per e-fold of the logistic confidence
+# Logistic acceptance model: score = W_LLR * llr + W_PACE * log(1 + frames per phone)
+# + BIAS, where llr is the mean per-frame log-likelihood ratio (grammar path minus
+# phone loop, x1000). An utterance is accepted when the score clears the threshold.
+W_LLR = 2.75
+W_PACE = -3.71
+BIAS = 11.76
+DEFAULT_THRESHOLD = 0.5
 _FLOOR = 1e-300  # segment scores are linear probabilities and can underflow
-PAD_SECONDS = 0.25  # background added around an utterance: the decoder needs a lead-in
-
-
-MIN_BACKGROUND = 16.0  # RMS of the floor added everywhere (about -66 dBFS)
-
-
-def pad_with_background(samples: Samples, rate: int, seconds: float = PAD_SECONDS) -> Samples:
-    """Surround ``samples`` with noise as loud as their quietest 10 ms frames.
-
-    A recording that starts right on the first word leaves the decoder no silence
-    to settle on, and digital silence has no spectrum to normalize; a little noise
-    at the utterance's own background level (never below a faint floor) fixes both.
-    """
-    frame = rate // 100
-    usable = len(samples) - len(samples) % frame
-    if usable <= 0:
-        return samples
-    rms = np.sqrt(np.mean(samples[:usable].astype(np.float64).reshape(-1, frame) ** 2, axis=1))
-    level = max(MIN_BACKGROUND, float(np.percentile(rms, 10)))
-    rng = np.random.default_rng(len(samples))
-    pad = rng.normal(0.0, level, int(rate * seconds))
-    floor = rng.normal(0.0, MIN_BACKGROUND, len(samples))
-    body = samples.astype(np.float64) + floor
-    out = np.concatenate([pad, body, pad[::-1]])
-    clipped: Samples = np.clip(out, -32768, 32767).astype(np.int16)
-    return clipped
+_FILLER = ("<", "[", "+", "SIL")  # silence and noise entries in a segmentation
 
 
 class PocketSphinxRecognizer:
@@ -92,8 +74,13 @@ class PocketSphinxRecognizer:
     def _known(self, word: str) -> bool:
         return self._decoder.lookup_word(word) is not None
 
-    def _decode(self, search: str, samples: Samples) -> tuple[str | None, float]:
-        """Hypothesis text (None when no full grammar path) and its log acoustic score."""
+    def _phones(self, word: str) -> int:
+        found = self._decoder.lookup_word(word.split("(")[0])
+        return len(found.split()) if found else 3
+
+    def _decode(self, search: str, samples: Samples) -> tuple[str | None, float, int]:
+        """Hypothesis text (None: no full grammar path), its log acoustic score, and a
+        count: phones of the grammar's words, or frames of speech in the phone loop."""
         dec = self._decoder
         dec.activate_search(search)
         dec.start_utt()
@@ -101,27 +88,39 @@ class PocketSphinxRecognizer:
         dec.end_utt()
         hyp = dec.hyp()
         if hyp is None:
-            return None, 0.0
-        score = sum(math.log(max(seg.ascore, _FLOOR)) for seg in dec.seg())
-        return hyp.hypstr, score
+            return None, 0.0, 0
+        segments = list(dec.seg())
+        score = sum(math.log(max(seg.ascore, _FLOOR)) for seg in segments)
+        spoken = [seg for seg in segments if not seg.word.startswith(_FILLER)]
+        if search == "phones":
+            count = sum(seg.end_frame - seg.start_frame + 1 for seg in spoken)
+        else:
+            count = sum(self._phones(seg.word) for seg in spoken)
+        return hyp.hypstr, score, count
 
     def score(self, samples: Samples) -> tuple[str, float | None]:
-        """Grammar hypothesis and its LLR against the phone loop (None: no grammar path)."""
+        """Grammar hypothesis and its acceptance score (None: no grammar path).
+
+        ``samples`` are decoded as given (see :func:`voicecoach.denoise.prepare`).
+        """
         frames = max(1, len(samples) // 160)
-        text, grammar_score = self._decode("commands", samples)
+        text, grammar_score, phones = self._decode("commands", samples)
         if text is None or not text.strip():
             return text or "", None
-        _, free_score = self._decode("phones", samples)
-        return text, 1000.0 * (grammar_score - free_score) / frames
+        _, free_score, speech_frames = self._decode("phones", samples)
+        llr = 1000.0 * (grammar_score - free_score) / frames
+        pace = math.log(1.0 + speech_frames / max(phones, 1))
+        return text, W_LLR * llr + W_PACE * pace + BIAS
 
     def recognize(self, samples: Samples) -> Recognition:
         """Decode one utterance; reject it unless it clearly fits the grammar."""
         if len(samples) < 1600:
             return Recognition(text="", intent=None)
-        text, llr = self.score(pad_with_background(samples, self.sample_rate))
-        if llr is None:
+        text, value = self.score(prepare(samples))
+        if value is None:
             return Recognition(text=text, intent=None)
-        confidence = 1.0 / (1.0 + math.exp(-(llr - self.threshold) / CONFIDENCE_SCALE))
-        if llr < self.threshold:
+        margin = max(-50.0, min(50.0, value - self.threshold))
+        confidence = 1.0 / (1.0 + math.exp(-margin))
+        if value < self.threshold:
             return Recognition(text=text, intent=None, confidence=confidence)
         return intent_of(self.intents, text, confidence)

@@ -3,6 +3,7 @@
 Templates become a small tree of words, sequences, alternatives and rule references.
 Each slot list and expansion rule is compiled once into a named rule, so a file whose
 templates expand to millions of sentences still yields a grammar of a few kilobytes.
+Blocks marked ``metadata: {speech: false}`` are left out: they are for typed lines.
 From that tree come a JSGF grammar (PocketSphinx) and a bounded set of phrases that
 covers every branch (Vosk builds its language model from phrases).
 """
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from hassil import expression as hx
-from hassil.intents import RangeSlotList, SlotList, TextSlotList, WildcardSlotList
+from hassil.intents import IntentData, RangeSlotList, SlotList, TextSlotList, WildcardSlotList
 from unicode_rbnf import RbnfEngine
 
 from voicecoach.errors import ConfigError
@@ -154,6 +155,8 @@ class GrammarCompiler:
         """Build the grammar; a ConfigError when no sentence survives."""
         for intent in self._intents.intents.intents.values():
             for data in intent.data:
+                if not spoken(data):
+                    continue
                 for sentence in data.sentences:
                     node = self._node(sentence.expression, data.slot_lists, data.expansion_rules)
                     if node is not None:
@@ -276,6 +279,11 @@ class GrammarCompiler:
         if len(numbers) > MAX_RANGE_VALUES:
             raise ConfigError(f"a number range of {len(numbers)} values is too large to speak")
         return [self._word_node(self._numbers.format_number(n).text) for n in numbers]
+
+
+def spoken(data: IntentData) -> bool:
+    """False for a block marked ``metadata: {speech: false}`` (typed only)."""
+    return (data.metadata or {}).get("speech", True) is not False
 
 
 def _rule_name(name: str) -> str:
