@@ -74,3 +74,23 @@ def test_barge_in_needs_a_sure_hearing_over_the_coach() -> None:
     posted, ignored = run(results, [True, True])
     assert posted == [Command("stop")]
     assert ignored[0].startswith("not sure enough over the coach's voice")
+
+
+def test_a_command_the_session_waits_for_passes_a_lower_bar() -> None:
+    posted: list[Command] = []
+    results = [
+        Recognition("resume", None, {}, 0.3),  # rejected by the engine, but expected
+        Recognition("next", None, {}, 0.3),  # rejected and not expected: stays rejected
+        Recognition("resume", None, {}, 0.1),  # too unsure even for an expected command
+    ]
+    listener = Listener(
+        ScriptedRecognizer(results),
+        SpeakingSpeaker(speaking=[False, False, False]),
+        posted.append,
+        segmenter=OneUtterancePerChunk(),  # type: ignore[arg-type]
+        expected=lambda: frozenset({"resume"}),
+        match=lambda text: Command(text),
+    )
+    for i in range(3):
+        listener.feed(chunk(i * 0.03))
+    assert posted == [Command("resume")]

@@ -22,6 +22,7 @@ class Line:
     text: str
     when: Condition
     after: float = 0.0
+    again: tuple[str, ...] = ()  # other words to try when not understood
 
 
 def _at(state: str, move: str | None = None, round_: int | None = None) -> Condition:
@@ -44,17 +45,17 @@ def _always(s: Session) -> bool:
 
 SCRIPT: tuple[Line, ...] = (
     Line("start back routine", _always, 1.0),
-    Line("I'm ready", _at(POSITIONING, "sky_high_stretch"), 4.0),
-    Line("how much longer", _at(HOLDING, "sky_high_stretch"), 5.0),
-    Line("next", _at(POSITIONING, "pelvic_tilt"), 3.0),
-    Line("repeat", _rep_at_least(3), 1.0),
-    Line("ready", _at(POSITIONING, "knee_lift"), 4.0),
-    Line("pause", _at(HOLDING, "knee_lift", 0), 12.0),
-    Line("resume", _always, 5.0),
-    Line("what's next", _at(RESTING, "knee_lift", 1), 2.0),
-    Line("skip", _at(HOLDING, "knee_lift", 2), 6.0),
-    Line("stop", _rep_at_least(4), 1.0),
-    Line("continue", _always, 3.0),
+    Line("I'm ready", _at(POSITIONING, "sky_high_stretch"), 4.0, ("ready", "let's go")),
+    Line("how much longer", _at(HOLDING, "sky_high_stretch"), 5.0, ("how long is left",)),
+    Line("next", _at(POSITIONING, "pelvic_tilt"), 3.0, ("next one", "move on")),
+    Line("repeat", _rep_at_least(3), 1.0, ("say that again", "what was that")),
+    Line("ready", _at(POSITIONING, "knee_lift"), 4.0, ("I'm ready", "let's go")),
+    Line("pause", _at(HOLDING, "knee_lift", 0), 12.0, ("hold on", "pause the timer")),
+    Line("resume", _always, 5.0, ("continue", "keep going")),
+    Line("what's next", _at(RESTING, "knee_lift", 1), 2.0, ("what comes next",)),
+    Line("skip", _at(HOLDING, "knee_lift", 2), 6.0, ("next", "move on")),
+    Line("stop", _rep_at_least(4), 1.0, ("stop the session", "end the session")),
+    Line("continue", _always, 3.0, ("resume", "keep going")),
 )
 
 
@@ -80,6 +81,12 @@ class Person:
         self.index += 1
         self._ready_at = None
         return line.text
+
+    def say_again(self, tries: int) -> str:
+        """What the person says on try ``tries + 1`` of the line just said: other words if any."""
+        line = self.script[self.index - 1]
+        options = (line.text, *line.again)
+        return options[tries % len(options)]
 
     @property
     def done(self) -> bool:

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 # While the coach speaks, its own voice reaches the microphone: a barge-in must be
 # heard more surely than an ordinary command before it cuts the coach off.
 BARGE_IN_CONFIDENCE = 0.9
+# A command the session is waiting for (resume when paused, start when idle) is
+# likely: it is accepted on a lower bar than one out of the blue.
+EXPECTED_CONFIDENCE = 0.2
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,12 @@ class Listener:
         segmenter: UtteranceSegmenter | None = None,
         on_decision: Callable[[Decision], None] | None = None,
         barge_in_confidence: float = BARGE_IN_CONFIDENCE,
+        expected: Callable[[], frozenset[str]] | None = None,
+        match: Callable[[str], Command | None] | None = None,
     ) -> None:
         self.barge_in_confidence = barge_in_confidence
+        self.expected = expected
+        self.match = match
         self.recognizer = recognizer
         self.speaker = speaker
         self.post = post
@@ -74,6 +81,8 @@ class Listener:
             command = Command(result.intent, dict(result.slots)) if result.intent else None
             ignored = ""
             overlaps_coach = utterance.start <= self._coach_until
+            if command is None and not overlaps_coach:
+                command = self._expected_command(result.text, result.confidence)
             if command is not None and overlaps_coach:
                 if command.name not in BARGE_IN:
                     ignored = "the coach was speaking"
@@ -95,3 +104,12 @@ class Listener:
                 self.on_decision(decision)
             decisions.append(decision)
         return decisions
+
+    def _expected_command(self, text: str, confidence: float) -> Command | None:
+        """A rejected hearing that names a command the session waits for, if sure enough."""
+        if not text or self.expected is None or self.match is None:
+            return None
+        if confidence < EXPECTED_CONFIDENCE:
+            return None
+        command = self.match(text)
+        return command if command is not None and command.name in self.expected() else None

@@ -27,6 +27,7 @@ from voicecoach.listener import Listener
 from voicecoach.machine import RUNNING
 from voicecoach.mic import DeviceLost, MicrophoneSource
 from voicecoach.recognizer import make_recognizer
+from voicecoach.session import expected_commands
 from voicecoach.settings import load_settings
 from voicecoach.speaker import PrintSpeaker, Speaker, TeeSpeaker
 from voicecoach.typed import read_commands
@@ -90,7 +91,14 @@ def run_live(args: argparse.Namespace) -> int:
         getattr(args, "engine", None), getattr(args, "model", None), intents
     )
     coach = Coach(assembled.session, on_tick=display.update)
-    listener = Listener(recognizer, speaker, coach.post, on_decision=display.heard)
+    listener = Listener(
+        recognizer,
+        speaker,
+        coach.post,
+        on_decision=display.heard,
+        expected=lambda: expected_commands(assembled.session),
+        match=intents.match,
+    )
     stop = threading.Event()
     thread = threading.Thread(target=listen, args=(mic, listener, coach, stop), daemon=True)
     if not offer_resume(assembled):

@@ -26,10 +26,10 @@ from voicecoach.listener import Decision, Listener
 from voicecoach.machine import FINISHED, STOPPED
 from voicecoach.recognizer import make_recognizer
 from voicecoach.room import Room, RoomSpeaker
-from voicecoach.session import CoachOptions, Session
+from voicecoach.session import CoachOptions, Session, expected_commands
 
 CHUNK_SECONDS = 0.03
-LIMIT_SECONDS = 1800.0
+LIMIT_SECONDS = 900.0  # the routine takes about 7 minutes; a stuck demo ends
 RETRY_SECONDS = 5.0  # a person who is not understood says it again
 TRIES = 3
 
@@ -69,7 +69,14 @@ def run_room_demo(
         else:
             _print(out, d.decided, "understood:", d.command.name)
 
-    listener = Listener(recognizer, speaker, coach.post, on_decision=show)
+    listener = Listener(
+        recognizer,
+        speaker,
+        coach.post,
+        on_decision=show,
+        expected=lambda: expected_commands(session),
+        match=intents.match,
+    )
     person = Person()
     pace = not getattr(args, "fast", False)
     started = time.monotonic()
@@ -78,7 +85,7 @@ def run_room_demo(
         if not speaker.is_speaking():
             if pending and room.time - float(pending["at"]) > RETRY_SECONDS:
                 if int(pending["tries"]) < TRIES:
-                    line = str(pending["line"])
+                    line = person.say_again(int(pending["tries"]))
                 elif session.state == "idle":
                     _print(out, room.time, "demo", "the start was never understood; giving up")
                     break

@@ -629,3 +629,14 @@ class Session:
         from voicecoach.session_talk import describe_next
 
         return describe_next(self, sentence)
+
+
+def expected_commands(session: Session) -> frozenset[str]:
+    """Commands the session is waiting for in its state: likelier to be what was said."""
+    if session.state in ENDED:
+        return frozenset({"start"})
+    if session.state == PAUSED:
+        return frozenset({"resume", "stop", "restart"})
+    if session.state in LEAD_INS:
+        return frozenset({"next", "resume"})
+    return frozenset()

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RATE_WPM = 170
 COACH_VOICE = "en-us"
-PERSON_VOICE = "en-gb+m3"  # a different accent and variant, so the two are told apart
+PERSON_VOICE = "en-us+f2"  # a woman's voice, told apart from the coach's (en-us, male)
 ESPEAK_PACKAGE = "espeak-ng"
 
 
