@@ -48,6 +48,9 @@ class VadSettings:
     min_length: float = 0.15  # shorter bursts are clicks: dropped
     pre_roll: float = 0.3  # audio kept before the onset
     post_roll: float = 0.3  # silence kept after the last speech frame
+    # Frames quieter than this (RMS, dBFS) are silence without asking the model: a quiet
+    # room then costs next to no CPU. Speech a metre from a laptop is far louder.
+    floor_dbfs: float = -55.0
 
 
 class UtteranceSegmenter:
@@ -68,6 +71,8 @@ class UtteranceSegmenter:
         self._run = 0
         self._too_long = False
         self.dropped_long = 0  # how many over-long stretches were discarded
+        self._floor = 10 ** (self.settings.floor_dbfs / 20)
+        self._gated = False
 
     def _resample(self, chunk: AudioChunk) -> np.ndarray:
         mono = to_mono(chunk.samples)
@@ -102,7 +107,14 @@ class UtteranceSegmenter:
     def _step(self, frame: np.ndarray) -> Utterance | None:
         s = self.settings
         pcm = np.clip(frame * 32767.0, -32768, 32767).astype(np.int16)
-        prob = self._vad.process_samples(frame.tolist())
+        if float(np.sqrt(np.mean(frame * frame))) < self._floor:
+            if not self._gated:
+                self._vad.reset()  # the model's memory of earlier sound is stale after this
+                self._gated = True
+            prob = 0.0
+        else:
+            self._gated = False
+            prob = self._vad.process_samples(frame.tolist())
         index = self._frames_done
         self._frames_done += 1
         if self._speech is None:
