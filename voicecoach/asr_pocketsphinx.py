@@ -64,7 +64,7 @@ class PocketSphinxRecognizer:
             dict=str(base / "cmudict-en-us.dict"),
             lm=None,
             bestpath=False,  # the lattice pass can return paths the grammar does not allow
-            loglevel="ERROR",
+            loglevel="FATAL",  # "final result does not match the grammar" is expected noise
         )
         self.grammar: Grammar = compile_grammar(intents, self._known)
         self._decoder.add_jsgf_string("commands", self.grammar.to_jsgf())
