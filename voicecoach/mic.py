@@ -12,7 +12,6 @@ import logging
 import queue
 import threading
 import time
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +22,7 @@ import numpy as np
 from voicecoach.audio import AudioChunk
 from voicecoach.devices import DeviceInfo, find_device, sounddevice_module
 from voicecoach.errors import AudioError
+from voicecoach.wavio import read_wav
 
 log = logging.getLogger(__name__)
 
@@ -182,23 +182,6 @@ class MicrophoneSource:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def read_wav(path: Path) -> AudioChunk:
-    """A whole 16-bit PCM WAV file as one chunk; AudioError if it cannot be used."""
-    try:
-        with wave.open(str(path)) as w:
-            width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
-            frames = w.readframes(w.getnframes())
-    except FileNotFoundError:
-        raise AudioError(f"no such audio file: {path}") from None
-    except (wave.Error, EOFError, OSError) as exc:
-        raise AudioError(f"{path} is not a WAV file voicecoach can read ({exc})") from exc
-    if width != 2:
-        raise AudioError(f"{path} is {8 * width}-bit; voicecoach reads 16-bit PCM WAV files")
-    samples = np.frombuffer(frames, dtype="<i2").astype(np.int16)
-    samples = samples[: len(samples) - len(samples) % channels].reshape(-1, channels)
-    return AudioChunk(samples, rate)
 
 
 class WavSource:

@@ -24,7 +24,8 @@ EXTENSIBLE = 0xFFFE
 
 
 def _fail(path: Path, why: str) -> AudioError:
-    return AudioError(f"cannot read WAV file {path}: {why}")
+    hint = "give a PCM or float WAV file (any rate and channel count will do)"
+    return AudioError(f"cannot read WAV file {path}: {why}; {hint}")
 
 
 def _decode(raw: bytes, fmt: int, bits: int, channels: int, path: Path) -> npt.NDArray[np.int16]:
