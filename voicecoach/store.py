@@ -239,24 +239,24 @@ class HistoryStore(HistoryQueries):
             log.warning("cannot read the position of session %s: %s", row[0], exc)
             return None
 
+    def _unfinished_or_fail(self) -> tuple[int, Position] | None:
+        """:meth:`_unfinished_row`, turning history off on a database error (lock held)."""
+        try:
+            return self._unfinished_row()
+        except sqlite3.Error as exc:
+            self._fail(exc, problem_for(exc))
+            return None
+
     def unfinished(self) -> Position | None:
         """Where the last interrupted session stopped, if it was active within RESUME_WINDOW."""
         with self._lock:
-            try:
-                found = self._unfinished_row()
-            except sqlite3.Error as exc:
-                self._fail(exc, problem_for(exc))
-                return None
+            found = self._unfinished_or_fail()
         return found[1] if found else None
 
     def resume_unfinished(self) -> Position | None:
         """Continue the interrupted session: the next events are added to its record."""
         with self._lock:
-            try:
-                found = self._unfinished_row()
-            except sqlite3.Error as exc:
-                self._fail(exc, problem_for(exc))
-                return None
+            found = self._unfinished_or_fail()
             if found is None:
                 return None
             self._resume_id = found[0]
