@@ -23,8 +23,8 @@ from typing import Any
 
 from voicecoach.audio import AudioChunk
 from voicecoach.errors import AudioError
-from voicecoach.mic import read_wav
 from voicecoach.playback import Player, SoundDevicePlayer
+from voicecoach.wavio import read_wav
 
 log = logging.getLogger(__name__)
 
