@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 ESPEAK_LIBRARY_PACKAGE = "libespeak-ng1"
 SpeechStart = Callable[[str, float], None]
 RENDER_TIMEOUT = 10.0  # seconds for the engine to render one sentence
+FILE_SETTLE = 2.0  # seconds to wait for a rendered file to be complete
+STABLE_SECONDS = 0.03  # a file that has not grown for this long is taken as complete
 _active_lock = threading.Lock()
 
 
@@ -241,6 +243,18 @@ class Pyttsx3Speaker:
         # finished-utterance notice comes once the file is complete.
         if self._notifies and not self._rendered.wait(RENDER_TIMEOUT):
             raise AudioError(f"the speech engine did not render {text!r} in {RENDER_TIMEOUT:g} s")
+        # Even after that notice the file may still be being written (its header is kept
+        # valid after every write): wait until it holds audio and stops growing.
+        settle = time.monotonic() + FILE_SETTLE
+        last = -1
+        while True:
+            size = path.stat().st_size if path.exists() else 0
+            if size == last and size > 44:
+                break
+            if time.monotonic() > settle:
+                break
+            last = size
+            time.sleep(STABLE_SECONDS)
         return read_wav(path)
 
     def _speak(self, engine: Any, generation: int, text: str) -> None:
