@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import logging
 import queue
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from voicecoach.commands import Command
 from voicecoach.machine import FINISHED, STOPPED
@@ -19,14 +17,6 @@ from voicecoach.session import Session
 log = logging.getLogger(__name__)
 
 QUIT = Command("__quit__")
-
-
-@dataclass
-class Heard:
-    """What an input source heard, for transcripts and the display."""
-
-    text: str
-    command: Command | None
 
 
 class Coach:
@@ -74,6 +64,5 @@ class Coach:
         """Loop until quit, or (with ``exit_when_done``) until the routine finishes or stops."""
         while self.step(self.tick_seconds):
             if exit_when_done and self.session.state in (FINISHED, STOPPED):
-                time.sleep(0)  # let a speaker thread pick up the last words
                 break
         return self.session.state

@@ -6,7 +6,7 @@ can fix it without reading code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -79,15 +79,6 @@ class Routine:
     switch_seconds: float = 4.0
     source: str = "<built-in>"
     outro: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def move_index(self, key: str) -> int | None:
-        """Index of the move whose id or name matches ``key`` (case-insensitive)."""
-        wanted = key.strip().lower()
-        for i, move in enumerate(self.moves):
-            if wanted in (move.id.lower(), move.name.lower()):
-                return i
-        return None
 
 
 HOLD_SCHEMA = Schema(
