@@ -182,3 +182,54 @@ def test_engine_is_driven_only_from_its_own_thread() -> None:
     spk.close()
     assert len(threads) == 1
     assert threading.get_ident() not in threads
+
+
+class FlakyEngine:
+    """Writes an empty WAV for the first ``empty`` renderings, then real audio."""
+
+    def __init__(self, empty: int) -> None:
+        self.empty = empty
+        self.renders = 0
+
+    def getProperty(self, name: str) -> Any:
+        return 200
+
+    def setProperty(self, name: str, value: Any) -> None:
+        pass
+
+    def save_to_file(self, text: str, path: str) -> None:
+        import wave
+
+        self.renders += 1
+        frames = b"" if self.renders <= self.empty else b"\x00\x20" * 1600
+        with wave.open(path, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            w.writeframes(frames)
+
+    def runAndWait(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def test_an_empty_rendering_is_rendered_again() -> None:
+    engine = FlakyEngine(empty=1)
+    quick = SilentPlayer(realtime=False)
+    spk = Pyttsx3Speaker(player=quick, engine_factory=lambda d: engine)
+    spk.say("Bend your knees.")
+    spk.close()
+    assert engine.renders == 2
+    assert [a.samples.size for a in quick.played] == [1600]
+
+
+def test_a_sentence_that_never_renders_is_skipped_not_played_silent() -> None:
+    engine = FlakyEngine(empty=99)
+    quick = SilentPlayer(realtime=False)
+    spk = Pyttsx3Speaker(player=quick, engine_factory=lambda d: engine)
+    spk.say("Bend your knees.")
+    spk.close()
+    assert engine.renders == 3
+    assert quick.played == []

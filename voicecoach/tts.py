@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from voicecoach.audio import AudioChunk
 from voicecoach.errors import AudioError
 from voicecoach.playback import Player, SoundDevicePlayer
@@ -33,6 +35,8 @@ SpeechStart = Callable[[str, float], None]
 RENDER_TIMEOUT = 10.0  # seconds for the engine to render one sentence
 FILE_SETTLE = 2.0  # seconds to wait for a rendered file to be complete
 STABLE_SECONDS = 0.03  # a file that has not grown for this long is taken as complete
+EMPTY_RATE = 22050  # the rate of the empty chunk that stands for a missing file
+RENDER_ATTEMPTS = 3  # renderings of one sentence before giving up on it
 _active_lock = threading.Lock()
 
 
@@ -107,6 +111,7 @@ class Pyttsx3Speaker:
         self._ready = threading.Event()
         self._rendered = threading.Event()  # the engine finished writing a sentence's file
         self._notifies = False  # whether the engine says so (pyttsx3 engines do)
+        self._renders = 0
         self._closed = False
         self._tmp = tempfile.TemporaryDirectory(prefix="voicecoach-tts-")
         self._thread = threading.Thread(
@@ -233,8 +238,22 @@ class Pyttsx3Speaker:
         self._settings_changed = False
 
     def _render(self, engine: Any, text: str) -> AudioChunk:
-        path = Path(self._tmp.name) / "sentence.wav"
-        path.unlink(missing_ok=True)  # never play the last sentence's file again
+        """Render ``text`` to audio, trying again when the engine hands back an empty file.
+
+        Under load pyttsx3 2.99's espeak driver has been seen (in CI, not reproducibly)
+        to finish a sentence with no samples in its file; a second rendering is whole.
+        """
+        for attempt in range(1, RENDER_ATTEMPTS + 1):
+            audio = self._render_once(engine, text)
+            if audio.samples.size:
+                return audio
+            log.debug("rendering %r gave no audio (attempt %d)", text, attempt)
+        raise AudioError(f"the speech engine gave no audio for {text!r}")
+
+    def _render_once(self, engine: Any, text: str) -> AudioChunk:
+        self._renders += 1
+        # A new file each time: a late write from an earlier sentence can never be played.
+        path = Path(self._tmp.name) / f"sentence-{self._renders}.wav"
         self._rendered.clear()
         engine.save_to_file(text, str(path))
         engine.runAndWait()
@@ -255,7 +274,12 @@ class Pyttsx3Speaker:
                 break
             last = size
             time.sleep(STABLE_SECONDS)
-        return read_wav(path)
+        if not path.exists():
+            return AudioChunk(np.zeros((0, 1), dtype=np.int16), EMPTY_RATE)
+        try:
+            return read_wav(path)
+        finally:
+            path.unlink(missing_ok=True)
 
     def _speak(self, engine: Any, generation: int, text: str) -> None:
         if self._settings_changed:
