@@ -13,7 +13,7 @@ import pytest
 from bigintents import write_big_intents
 from speech import needs_espeak, synth, with_silence
 
-from voicecoach.asr_pocketsphinx import PocketSphinxRecognizer
+from voicecoach.asr_pocketsphinx import PocketSphinxRecognizer, Segment, swallowed_share
 from voicecoach.denoise import pad_with_background
 from voicecoach.intents import load_intents
 
@@ -85,3 +85,21 @@ def test_large_intents_file_decodes_fast_with_slots(tmp_path: Path) -> None:
     assert result.slots["room"] == "kitchen"
     assert set(result.slots) == {"room", "thing"}
     assert elapsed < 0.1 * len(audio) / 16000 * 2  # two passes, each well under 0.1 x real time
+
+
+def test_swallowed_share_counts_speech_the_grammar_calls_silence() -> None:
+    grammar = [
+        Segment("<sil>", 0, 9, 0.0),
+        Segment("pause", 10, 29, 0.0),
+        Segment("<sil>", 30, 59, 0.0),
+    ]
+    phones = [
+        Segment("SIL", 0, 9, 0.0),
+        Segment("P", 10, 19, 0.0),
+        Segment("AO", 20, 29, 0.0),
+        Segment("N", 30, 49, 0.0),  # talk after the command, swallowed by the silence model
+        Segment("SIL", 50, 59, 0.0),
+    ]
+    assert swallowed_share(grammar, phones) == pytest.approx(20 / 40)
+    assert swallowed_share(grammar, phones[:3]) == 0.0
+    assert swallowed_share(grammar, []) == 0.0

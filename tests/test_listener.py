@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
+import pytest
 
 from voicecoach.audio import AudioChunk
 from voicecoach.commands import Command
-from voicecoach.listener import Listener
+from voicecoach.listener import Decision, Listener
 from voicecoach.recognizer import Recognition
 from voicecoach.speaker import RecordingSpeaker
-from voicecoach.vad import Utterance
+from voicecoach.vad import Pending, Utterance
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,6 +40,12 @@ class OneUtterancePerChunk:
         end = chunk.timestamp + chunk.duration
         return [Utterance(chunk.samples.reshape(-1), chunk.timestamp, end)]
 
+    def pending(self) -> None:
+        return None
+
+    def abandon(self) -> None:
+        raise AssertionError("nothing is ever open")
+
 
 @dataclass
 class SpeakingSpeaker(RecordingSpeaker):
@@ -53,7 +65,7 @@ def run(results: list[Recognition], speaking: list[bool]) -> tuple[list[Command]
         ScriptedRecognizer(results),
         SpeakingSpeaker(speaking=speaking),
         posted.append,
-        segmenter=OneUtterancePerChunk(),  # type: ignore[arg-type]
+        segmenter=OneUtterancePerChunk(),
     )
     ignored = [d.ignored for i in range(len(speaking)) for d in listener.feed(chunk(i * 0.03))]
     return posted, ignored
@@ -87,10 +99,103 @@ def test_a_command_the_session_waits_for_passes_a_lower_bar() -> None:
         ScriptedRecognizer(results),
         SpeakingSpeaker(speaking=[False, False, False]),
         posted.append,
-        segmenter=OneUtterancePerChunk(),  # type: ignore[arg-type]
+        segmenter=OneUtterancePerChunk(),
         expected=lambda: frozenset({"resume"}),
         match=lambda text: Command(text),
     )
     for i in range(3):
         listener.feed(chunk(i * 0.03))
     assert posted == [Command("resume")]
+
+
+class SameThread(Executor):
+    """Runs a job at once, so the early decode is deterministic here."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+@dataclass
+class ScriptedPause:
+    """An open utterance whose trailing silence grows by one frame per chunk.
+
+    ``spans[i]`` is the speech the utterance covers after chunk ``i + 1`` (the last
+    one holds from then on); a new span means speech resumed, so the silence restarts.
+    The endpoint closes the utterance at chunk ``closes_at`` unless it was abandoned.
+    """
+
+    spans: list[tuple[float, float]]
+    closes_at: int
+    chunks: int = 0
+    quiet_since: int = 0
+    abandoned: bool = False
+
+    def _span(self, chunks: int) -> tuple[float, float]:
+        return self.spans[min(chunks, len(self.spans)) - 1]
+
+    def _utterance(self) -> Utterance:
+        start, end = self._span(self.chunks)
+        return Utterance(np.zeros(round((end - start) * 16000), np.int16), start, end)
+
+    def feed(self, chunk: AudioChunk) -> list[Utterance]:
+        self.chunks += 1
+        if self.chunks > 1 and self._span(self.chunks) != self._span(self.chunks - 1):
+            self.quiet_since = self.chunks
+        if self.chunks == self.closes_at and not self.abandoned:
+            return [self._utterance()]
+        return []
+
+    def pending(self) -> Pending | None:
+        if self.abandoned or self.chunks >= self.closes_at:
+            return None
+        silence = (self.chunks - self.quiet_since) * 0.032
+        return Pending(self._utterance(), silence, complete=silence >= 0.064)
+
+    def abandon(self) -> None:
+        self.abandoned = True
+
+
+def listen(
+    results: list[Recognition], segmenter: ScriptedPause, chunks: int
+) -> tuple[list[Decision], ScriptedRecognizer]:
+    recognizer = ScriptedRecognizer(results)
+    listener = Listener(
+        recognizer,
+        SpeakingSpeaker(speaking=[False] * chunks),
+        lambda command: None,
+        segmenter=segmenter,
+        executor=SameThread(),
+    )
+    decisions = [d for i in range(chunks) for d in listener.feed(chunk(i * 0.03))]
+    return decisions, recognizer
+
+
+def test_an_accepted_command_is_acted_on_before_the_endpoint() -> None:
+    segmenter = ScriptedPause(spans=[(0.1, 0.6)], closes_at=15)
+    decisions, recognizer = listen([Recognition("next", "next", {}, 0.9)], segmenter, 20)
+    assert [d.command for d in decisions] == [Command("next")]
+    assert decisions[0].decided == pytest.approx(5 * 0.03)  # after 5 quiet frames, not 15
+    assert segmenter.abandoned and recognizer.results == []
+
+
+def test_a_rejected_hearing_waits_for_the_endpoint_and_is_decoded_once() -> None:
+    segmenter = ScriptedPause(spans=[(0.1, 0.6)], closes_at=15)
+    decisions, recognizer = listen([Recognition("give me", None, {}, 0.1)], segmenter, 20)
+    assert len(decisions) == 1 and decisions[0].command is None
+    assert decisions[0].decided == pytest.approx(15 * 0.03)
+    assert not segmenter.abandoned and recognizer.results == []
+
+
+def test_speech_that_goes_on_is_decoded_again_as_a_whole() -> None:
+    # "give me" ... a pause ... "a second": the first decode is rejected, the whole accepted.
+    spans = [(0.1, 0.5)] * 6 + [(0.1, 1.2)]
+    segmenter = ScriptedPause(spans=spans, closes_at=30)
+    results = [
+        Recognition("give me", None, {}, 0.1),
+        Recognition("give me a second", "pause", {}, 0.9),
+    ]
+    decisions, recognizer = listen(results, segmenter, 30)
+    assert [d.command for d in decisions] == [Command("pause")]
+    assert decisions[0].end == 1.2 and recognizer.results == []

@@ -65,3 +65,32 @@ def test_endpoint_comes_after_trailing_silence(tmp_path: Path) -> None:
     seg = UtteranceSegmenter(VadSettings(endpoint=0.45))
     assert seg.feed(AudioChunk(np.concatenate([quiet(0.5), speech]), 16000)) == []
     assert len(seg.feed(AudioChunk(quiet(0.5), 16000))) == 1
+
+
+def test_an_open_utterance_is_final_once_its_post_roll_has_passed(tmp_path: Path) -> None:
+    speech = synth("keep going", tmp_path)
+    seg = UtteranceSegmenter(VadSettings(endpoint=0.45))
+    assert seg.pending() is None
+    seg.feed(AudioChunk(np.concatenate([quiet(0.5), speech]), 16000))
+    assert seg.pending() is not None
+    seen = []
+    closed = []
+    for _ in range(20):  # 30 ms at a time, as from a microphone
+        closed += seg.feed(AudioChunk(quiet(0.03), 16000))
+        if not closed and (p := seg.pending()) is not None:
+            seen.append(p)
+    assert len(closed) == 1
+    silences = [p.silence for p in seen]
+    assert silences == sorted(silences) and silences[-1] < 0.45
+    complete = [p for p in seen if p.complete]
+    assert complete and all(p.silence >= 0.064 for p in complete)
+    assert all(np.array_equal(p.utterance.samples, closed[0].samples) for p in complete)
+
+
+def test_an_abandoned_utterance_never_closes(tmp_path: Path) -> None:
+    seg = UtteranceSegmenter()
+    seg.feed(AudioChunk(np.concatenate([quiet(0.5), synth("pause", tmp_path)]), 16000))
+    seg.abandon()
+    assert seg.pending() is None
+    assert seg.feed(AudioChunk(quiet(1.0), 16000)) == []
+    assert seg.flush() == []

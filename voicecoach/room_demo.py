@@ -110,6 +110,7 @@ def run_room_demo(
             ahead = room.time - (time.monotonic() - started)
             if ahead > 0:
                 time.sleep(ahead)
+    listener.close()
     wav = Path(getattr(args, "wav", None) or "voicecoach-demo.wav")
     room.save(wav)
     _print(out, room.time, "session", f"{session.state}; room audio written to {wav}")

@@ -47,10 +47,19 @@ class VadSettings:
     max_length: float = 5.0  # longer speech is conversation: dropped
     min_length: float = 0.15  # shorter bursts are clicks: dropped
     pre_roll: float = 0.3  # audio kept before the onset
-    post_roll: float = 0.3  # silence kept after the last speech frame
+    post_roll: float = 0.064  # silence kept after the last speech frame (two frames)
     # Frames quieter than this (RMS, dBFS) are silence without asking the model: a quiet
     # room then costs next to no CPU. Speech a metre from a laptop is far louder.
     floor_dbfs: float = -55.0
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The utterance still open, as it would close now, and the silence after it."""
+
+    utterance: Utterance
+    silence: float  # seconds of trailing silence so far
+    complete: bool  # its audio can no longer change, unless speech resumes
 
 
 class UtteranceSegmenter:
@@ -101,6 +110,24 @@ class UtteranceSegmenter:
         utt = self._close()
         return [utt] if utt is not None else []
 
+    def pending(self) -> Pending | None:
+        """The open utterance as it would close now (None: none open, or too short/long).
+
+        Once its trailing silence reaches the post-roll its audio is final unless speech
+        resumes, so a listener may decode it before the endpoint closes it.
+        """
+        if self._speech is None or self._too_long:
+            return None
+        utterance = self._snapshot(self._speech)
+        if utterance is None:
+            return None
+        silence = self._time(self._frames_done - 1 - self._last_voiced)
+        return Pending(utterance, silence, complete=silence >= self.settings.post_roll)
+
+    def abandon(self) -> None:
+        """Close the open utterance without returning it (it was already acted on)."""
+        self._speech, self._run = None, 0
+
     def _time(self, frames: int) -> float:
         return frames * FRAME / RATE
 
@@ -139,7 +166,6 @@ class UtteranceSegmenter:
         return None
 
     def _close(self) -> Utterance | None:
-        s = self.settings
         assert self._speech is not None
         chunks, self._speech, self._run = self._speech, None, 0
         start, end = self._time(self._onset), self._time(self._last_voiced + 1)
@@ -147,7 +173,12 @@ class UtteranceSegmenter:
             self.dropped_long += 1
             log.debug("dropped %.1f s of speech: longer than a command", end - start)
             return None
-        if end - start < s.min_length:
+        return self._snapshot(chunks)
+
+    def _snapshot(self, chunks: list[np.ndarray]) -> Utterance | None:
+        s = self.settings
+        start, end = self._time(self._onset), self._time(self._last_voiced + 1)
+        if end - start < s.min_length or not chunks:
             return None
         audio = np.concatenate(chunks)
         keep = len(audio) - max(0, self._frames_done - 1 - self._last_voiced) * FRAME
