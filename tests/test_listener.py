@@ -151,7 +151,7 @@ class ScriptedPause:
         if self.abandoned or self.chunks >= self.closes_at:
             return None
         silence = (self.chunks - self.quiet_since) * 0.032
-        return Pending(self._utterance(), silence, complete=silence >= 0.064)
+        return Pending(self._utterance(), silence) if silence >= 0.064 else None
 
     def abandon(self) -> None:
         self.abandoned = True

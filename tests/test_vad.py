@@ -71,8 +71,11 @@ def test_an_open_utterance_is_final_once_its_post_roll_has_passed(tmp_path: Path
     speech = synth("keep going", tmp_path)
     seg = UtteranceSegmenter(VadSettings(endpoint=0.45))
     assert seg.pending() is None
-    seg.feed(AudioChunk(np.concatenate([quiet(0.5), speech]), 16000))
-    assert seg.pending() is not None
+    loud = np.flatnonzero(np.abs(speech) > 1000)
+    middle = (loud[0] + loud[-1]) // 2
+    seg.feed(AudioChunk(np.concatenate([quiet(0.5), speech[:middle]]), 16000))
+    assert seg.pending() is None  # mid-word: the audio may still grow
+    seg.feed(AudioChunk(speech[middle : loud[-1]], 16000))
     seen = []
     closed = []
     for _ in range(20):  # 30 ms at a time, as from a microphone
@@ -81,10 +84,9 @@ def test_an_open_utterance_is_final_once_its_post_roll_has_passed(tmp_path: Path
             seen.append(p)
     assert len(closed) == 1
     silences = [p.silence for p in seen]
-    assert silences == sorted(silences) and silences[-1] < 0.45
-    complete = [p for p in seen if p.complete]
-    assert complete and all(p.silence >= 0.064 for p in complete)
-    assert all(np.array_equal(p.utterance.samples, closed[0].samples) for p in complete)
+    assert silences == sorted(silences) and silences[0] >= 0.064 and silences[-1] < 0.45
+    assert len(seen) >= 8
+    assert all(np.array_equal(p.utterance.samples, closed[0].samples) for p in seen)
 
 
 def test_an_abandoned_utterance_never_closes(tmp_path: Path) -> None:

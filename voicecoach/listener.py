@@ -2,7 +2,7 @@
 
 An utterance closes after the segmenter's endpoint (a long pause, so that a command
 said with a pause in it stays whole). To act sooner, the listener decodes an open
-utterance as soon as its audio is complete (a short stretch of trailing silence), on a
+utterance as soon as its audio is final (a short stretch of trailing silence), on a
 worker thread while the stream goes on, and acts on it after ``early`` seconds of
 silence if it was accepted; a rejected one waits for the endpoint, in case the person
 goes on speaking.
@@ -147,9 +147,9 @@ class Listener:
         return self._recognize(utterance.samples)
 
     def _decide_early(self, now: float) -> Decision | None:
-        """Start decoding a complete open utterance; act on it once ``early`` has passed."""
+        """Start decoding an open utterance once its audio is final; act on it after ``early``."""
         pending = self.segmenter.pending()
-        if pending is None or not pending.complete:
+        if pending is None:
             return None
         utterance = pending.utterance
         span = (utterance.start, utterance.end)

@@ -55,11 +55,10 @@ class VadSettings:
 
 @dataclass(frozen=True)
 class Pending:
-    """The utterance still open, as it would close now, and the silence after it."""
+    """An open utterance whose audio is final unless speech resumes, and its silence so far."""
 
     utterance: Utterance
-    silence: float  # seconds of trailing silence so far
-    complete: bool  # its audio can no longer change, unless speech resumes
+    silence: float  # seconds of trailing silence
 
 
 class UtteranceSegmenter:
@@ -82,6 +81,7 @@ class UtteranceSegmenter:
         self.dropped_long = 0  # how many over-long stretches were discarded
         self._floor = 10 ** (self.settings.floor_dbfs / 20)
         self._gated = False
+        self._final: tuple[tuple[int, int], Utterance] | None = None  # pending()'s last answer
 
     def _resample(self, chunk: AudioChunk) -> np.ndarray:
         mono = to_mono(chunk.samples)
@@ -111,18 +111,23 @@ class UtteranceSegmenter:
         return [utt] if utt is not None else []
 
     def pending(self) -> Pending | None:
-        """The open utterance as it would close now (None: none open, or too short/long).
+        """The open utterance once its trailing silence has reached the post-roll.
 
-        Once its trailing silence reaches the post-roll its audio is final unless speech
-        resumes, so a listener may decode it before the endpoint closes it.
+        Its audio is then what the endpoint would close, unless speech resumes, so a
+        listener may decode it early. None while none is open, or it is still growing.
         """
         if self._speech is None or self._too_long:
             return None
-        utterance = self._snapshot(self._speech)
-        if utterance is None:
-            return None
         silence = self._time(self._frames_done - 1 - self._last_voiced)
-        return Pending(utterance, silence, complete=silence >= self.settings.post_roll)
+        if silence < self.settings.post_roll:
+            return None
+        key = (self._onset, self._last_voiced)
+        if self._final is None or self._final[0] != key:
+            utterance = self._snapshot(self._speech)
+            if utterance is None:
+                return None
+            self._final = (key, utterance)
+        return Pending(self._final[1], silence)
 
     def abandon(self) -> None:
         """Close the open utterance without returning it (it was already acted on)."""
