@@ -39,6 +39,9 @@ EXPECTED_CONFIDENCE = 0.2
 # Trailing silence (seconds) after which an accepted command is acted on, before the
 # segmenter's endpoint closes the utterance.
 EARLY_DECISION = 0.15
+# Acting before the endpoint needs a surer hearing: a pause in the middle of other talk
+# ("I will go on ... to the shops") must not leave a half sentence heard as a command.
+EARLY_CONFIDENCE = 0.7
 
 
 class Segmenter(Protocol):
@@ -164,7 +167,7 @@ class Listener:
         self._early.tried = True
         result, ms = self._early.job.result()
         decision = self._decide(utterance, result, ms, now)
-        if decision.command is None or decision.ignored:
+        if decision.command is None or decision.ignored or result.confidence < EARLY_CONFIDENCE:
             return None  # wait for the endpoint: the person may not have finished
         self.segmenter.abandon()
         self._early = None
