@@ -186,7 +186,10 @@ def run(
             current.processing_ms = current.latency_ms - current.endpoint_ms
             current.heard, current.intent = d.text, d.command.name if d.command else None
             if verbose:
-                print(f"  {current.text!r:24} -> {current.intent:10} {current.latency_ms:6.0f} ms")
+                print(
+                    f"  {current.text!r:24} -> {current.intent:10} {current.latency_ms:6.0f} ms"
+                    f"  (confidence {d.confidence:.2f})"
+                )
             current = None
         elif person_heard and not acted:
             current.heard = person_heard[0].text

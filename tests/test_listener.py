@@ -188,13 +188,6 @@ def test_a_rejected_hearing_waits_for_the_endpoint_and_is_decoded_once() -> None
     assert not segmenter.abandoned and recognizer.results == []
 
 
-def test_an_unsure_hearing_waits_for_the_endpoint_before_it_is_acted_on() -> None:
-    segmenter = ScriptedPause(spans=[(0.1, 0.6)], closes_at=15)
-    decisions, _ = listen([Recognition("go on", "resume", {}, 0.55)], segmenter, 20)
-    assert [d.command for d in decisions] == [Command("resume")]
-    assert decisions[0].decided == pytest.approx(15 * 0.03)
-
-
 def test_speech_that_goes_on_is_decoded_again_as_a_whole() -> None:
     # "give me" ... a pause ... "a second": the first decode is rejected, the whole accepted.
     spans = [(0.1, 0.5)] * 6 + [(0.1, 1.2)]
