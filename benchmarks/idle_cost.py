@@ -35,7 +35,7 @@ from voicecoach import synth
 from voicecoach.audio import AudioChunk
 from voicecoach.intents import load_intents
 from voicecoach.library import routine_names
-from voicecoach.listener import Decision, Listener
+from voicecoach.listener import EARLY_DECISION, Decision, Listener
 from voicecoach.recognizer import make_recognizer
 from voicecoach.room import Room
 from voicecoach.speaker import RecordingSpeaker
@@ -85,7 +85,9 @@ def room_audio(seconds: float, talk: bool, seed: int = 7) -> Room:
     return room
 
 
-def listening_cost(engine: str, seconds: float, talk: bool) -> tuple[float, int, int]:
+def listening_cost(
+    engine: str, seconds: float, talk: bool, early: bool = True
+) -> tuple[float, int, int]:
     """CPU share (%) of VAD + recognizer over ``seconds`` of room audio; utterances, commands."""
     intents = load_intents(None, routine_names())
     recognizer = make_recognizer(engine, None, intents)
@@ -93,7 +95,11 @@ def listening_cost(engine: str, seconds: float, talk: bool) -> tuple[float, int,
     chunks: list[AudioChunk] = list(room.chunks(30, until=seconds))  # mixed before timing
     decisions: list[Decision] = []
     listener = Listener(
-        recognizer, RecordingSpeaker(), lambda c: None, on_decision=decisions.append
+        recognizer,
+        RecordingSpeaker(),
+        lambda c: None,
+        on_decision=decisions.append,
+        early=EARLY_DECISION if early else None,
     )
     began = time.process_time()
     for chunk in chunks:
@@ -173,11 +179,16 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1 minute per condition")
     parser.add_argument("--engine", choices=["pocketsphinx", "vosk"], default="pocketsphinx")
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of live idle to time")
+    parser.add_argument(
+        "--no-early",
+        action="store_true",
+        help="decide only at the endpoint (to compare: early decisions take more talk)",
+    )
     args = parser.parse_args()
     seconds = 60.0 if args.quick else args.minutes * 60
     ok = True
     for talk, limit in ((False, SILENCE_PCT), (True, TALK_PCT)):
-        share, utterances, commands = listening_cost(args.engine, seconds, talk)
+        share, utterances, commands = listening_cost(args.engine, seconds, talk, not args.no_early)
         name = "talk" if talk else "silence"
         passed = share < limit
         ok &= passed

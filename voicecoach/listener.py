@@ -147,6 +147,8 @@ class Listener:
             and early.samples == len(utterance.samples)
         ):
             return early.job.result()
+        if self._executor is not None:  # the recognizer is not thread-safe: one thread uses it
+            return self._executor.submit(self._recognize, utterance.samples).result()
         return self._recognize(utterance.samples)
 
     def _decide_early(self, now: float) -> Decision | None:
