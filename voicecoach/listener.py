@@ -159,6 +159,8 @@ class Listener:
         utterance = pending.utterance
         span = (utterance.start, utterance.end)
         if self._early is None or self._early.span != span:
+            if self._early is not None:
+                self._early.job.cancel()  # speech went on: drop it unless it already started
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="early-decode")
             job = self._executor.submit(self._recognize, utterance.samples)
