@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from pathlib import Path
 
+import pytest
+
 from voicecoach.assemble import build_session, coach_options
+from voicecoach.cli import main
 from voicecoach.clock import FakeClock
+from voicecoach.errors import ConfigError
 from voicecoach.settings import Settings
 from voicecoach.speaker import RecordingSpeaker
 
@@ -55,3 +60,21 @@ def test_a_damaged_history_file_is_said_once_and_the_coach_still_runs(tmp_path: 
     assert sum(s.startswith("History is off") for s in speaker.said) == 1
     built.store.close()
     assert db.read_bytes() == junk
+
+
+def test_a_switched_off_move_no_routine_has_is_a_config_error() -> None:
+    typo = dataclasses.replace(Settings(), disabled_moves=("Knee lift", "brid dog"))
+    with pytest.raises(ConfigError, match=r"'brid dog' is not a move of any routine.*Pelvic tilt"):
+        build_session(typo, RecordingSpeaker(), FakeClock())
+    by_id = dataclasses.replace(Settings(), disabled_moves=("pelvic_tilt", "KNEE LIFT"))
+    build_session(by_id, RecordingSpeaker(), FakeClock()).store.close()
+
+
+def test_the_typo_stops_the_run_with_one_line_and_exit_6(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("VOICECOACH_DISABLED_MOVES", "brid dog")
+    monkeypatch.setattr("sys.stdin", io.StringIO("start back routine\n"))
+    assert main(["run", "--text", "--quiet"]) == 6
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "brid dog" in err[0] and "VOICECOACH_DISABLED_MOVES" in err[0]

@@ -7,19 +7,31 @@ from dataclasses import dataclass
 
 from voicecoach import events as ev
 from voicecoach.clock import Clock
-from voicecoach.errors import RoutineError
+from voicecoach.errors import ConfigError, RoutineError
 from voicecoach.events import Event
 from voicecoach.history_view import progress_sentence
-from voicecoach.library import find_routine, routine_names
+from voicecoach.library import find_routine, move_names, routine_names
 from voicecoach.paths import data_dir
 from voicecoach.plan import Timing
 from voicecoach.session import CoachOptions, Session
-from voicecoach.settings import Settings
+from voicecoach.settings import ENV_PREFIX, Settings, default_path
 from voicecoach.speaker import Speaker
 from voicecoach.store import HistoryStore
 
 log = logging.getLogger(__name__)
 SAFETY_MARKER = "safety-note-given"
+
+
+def check_disabled_moves(settings: Settings) -> None:
+    """A move switched off that no routine has is a typo, not a wish: say so (ConfigError)."""
+    known = move_names()
+    for name in settings.disabled_moves:
+        if name.strip().lower() not in known:
+            raise ConfigError(
+                f"disabled_moves: {name!r} is not a move of any routine "
+                f"(moves: {', '.join(sorted(set(known.values())))}); "
+                f"change it in {default_path()} or {ENV_PREFIX}DISABLED_MOVES"
+            )
 
 
 def coach_options(settings: Settings, times_done: int, safety_given: bool) -> CoachOptions:
@@ -63,6 +75,7 @@ def build_session(
     settings: Settings, speaker: Speaker, clock: Clock, *, history: bool = True
 ) -> Assembled:
     """A ready session: history recording, verbosity and the safety note decided."""
+    check_disabled_moves(settings)
     store = HistoryStore.open() if history and settings.history else HistoryStore.disabled()
     notice = store.take_notice()
     if notice:

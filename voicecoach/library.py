@@ -66,3 +66,16 @@ def require_routine(name: str | None) -> Routine:
             f"put your own in {user_routines_dir()}/NAME.yaml"
         )
     return routine
+
+
+def move_names() -> dict[str, str]:
+    """Every move of every routine that loads: its id and name (lower case) -> its name."""
+    names: dict[str, str] = {}
+    for f in routine_files():
+        try:
+            routine = load_routine(f.path)
+        except RoutineError:
+            continue  # a broken file is reported when it is used, not here
+        for move in routine.moves:
+            names[move.id.lower()] = names[move.name.lower()] = move.name
+    return names
