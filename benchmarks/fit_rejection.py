@@ -65,6 +65,10 @@ OTHER_SPEECH = [
 ]
 REGULARIZATION = 1e-3
 THRESHOLDS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)  # log-odds
+# Other speech the chosen threshold may accept. Not zero: with some 60 sentences, one accept
+# is noise, and the threshold that rejects all of them turned down a quarter of right
+# commands ("wait" and "pause the workout" failed a live PulseAudio run three times in a row).
+MAX_OTHER = 0.02
 
 
 def features_of(
@@ -135,9 +139,12 @@ def main() -> int:
         right = accepted[(y == 1)].mean()
         other = accepted[~commands].mean()
         print(f"| {threshold} | {right:.1%} | {other:.1%} |")
-        if chosen is None and other == 0.0:
+        if chosen is None and other <= MAX_OTHER:
             chosen = threshold
-    print(f"DEFAULT_THRESHOLD = {chosen}  # the lowest that accepts none of the other speech")
+    print(
+        f"DEFAULT_THRESHOLD = {chosen}"
+        f"  # the lowest that accepts at most {MAX_OTHER:.0%} of the other speech"
+    )
     return 0
 
 

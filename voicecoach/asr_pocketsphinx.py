@@ -40,7 +40,7 @@ W_LLR = 1.1372
 W_PACE = -0.1342
 W_SWALLOWED = -8.4267
 BIAS = 4.7308
-DEFAULT_THRESHOLD = 2.0  # log-odds: the lowest at which the fit's other speech is all rejected
+DEFAULT_THRESHOLD = 1.5  # log-odds: the lowest that accepts at most 2% of the fit's other speech
 _FLOOR = 1e-300  # segment scores are linear probabilities and can underflow
 _FILLER = ("<", "[", "+", "SIL", "(NULL)")  # silence, noise and empty entries
 
