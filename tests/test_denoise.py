@@ -7,6 +7,7 @@ from voicecoach.denoise import (
     PAD_SECONDS,
     RATE,
     prepare,
+    speech_frames,
     speech_to_background_db,
     suppress_noise,
 )
@@ -26,6 +27,16 @@ def test_speech_to_background_tells_quiet_from_noisy_rooms() -> None:
     quiet = speech_to_background_db(tone_burst(10))
     noisy = speech_to_background_db(tone_burst(1500))
     assert quiet > NOISY_BELOW_DB > noisy
+
+
+def test_speech_frames_are_the_tone_at_any_loudness() -> None:
+    for noise, gain in ((10, 1.0), (10, 0.05), (600, 1.0)):
+        audio = (tone_burst(noise).astype(np.float64) * gain).astype(np.int16)
+        flags = speech_frames(audio)
+        assert len(flags) == len(audio) // 160
+        assert not flags[:45].any() and not flags[-45:].any()  # the background
+        assert flags[60:140].all()  # the loud middle of the tone
+    assert not speech_frames(np.zeros(0, np.int16)).any()
 
 
 def test_suppression_lowers_the_background_and_keeps_the_length() -> None:

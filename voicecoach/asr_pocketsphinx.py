@@ -1,15 +1,21 @@
 """PocketSphinx engine: grammar-constrained decoding with out-of-grammar rejection.
 
 A grammar search always finds *some* command, whatever was said. To tell a command
-from other speech, the same audio is also decoded by an unconstrained phone loop
-(allphone search), and three measures are combined by a small logistic model:
+from other speech, one decoding pass is measured five ways and the measures are
+combined by a small logistic model:
 
-* the mean per-frame log-likelihood ratio between the grammar path and the phone
-  loop: speech that fits the grammar scores nearly as well as the free loop;
-* how many frames of speech the phone loop found per phone of the grammar's words:
-  a sentence forced into a short command leaves far too much speech per phone;
-* the share of the phone loop's speech that the grammar path calls silence or noise:
-  words that are not in a command are swallowed by the silence model.
+* the best path's total score: PocketSphinx scores each frame against the best
+  senone of that frame, so a path that fits the speech stays near zero and a
+  sentence forced into a command falls far below it;
+* the same score per frame, inside the words only (how well the words fit);
+* speech frames (by energy) per phone of the heard words: a sentence forced into a
+  short command leaves far too much speech per phone;
+* frames the words take per phone: forced words are stretched over other speech;
+* the share of speech frames the path gives to silence or noise: words that are not
+  in a command are swallowed by the silence model.
+
+An earlier version compared the grammar path with a second, unconstrained phone-loop
+pass. These measures reject other speech as well without it, at 40% of the cost.
 
 The weights come from ``benchmarks/fit_rejection.py``, which fits them on its own
 voices and sentences; the recognition benchmark's held-out voices and negative
@@ -20,13 +26,14 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
+import numpy as np
 import pocketsphinx
 
 from voicecoach.audio import Samples
-from voicecoach.denoise import prepare
+from voicecoach.denoise import prepare, speech_frames
 from voicecoach.errors import ModelError
 from voicecoach.grammar import Grammar, compile_grammar
 from voicecoach.intents import CommandIntents
@@ -34,25 +41,29 @@ from voicecoach.recognizer import Recognition, intent_of
 
 log = logging.getLogger(__name__)
 
-# Logistic acceptance model (benchmarks/fit_rejection.py): an utterance is accepted
-# when W_LLR * llr + W_PACE * pace + W_SWALLOWED * swallowed + BIAS clears the threshold.
-W_LLR = 1.1372
-W_PACE = -0.1342
-W_SWALLOWED = -8.4267
-BIAS = 4.7308
-DEFAULT_THRESHOLD = 1.5  # log-odds: the lowest that accepts at most 2% of the fit's other speech
-_FLOOR = 1e-300  # segment scores are linear probabilities and can underflow
+# Logistic acceptance model (benchmarks/fit_rejection.py): an utterance is accepted when
+# the weighted sum of its Features plus BIAS clears the threshold (in log-odds).
+WEIGHTS = {
+    "path": 1.7465,
+    "word_fit": 1.4397,
+    "pace": 1.3233,
+    "word_pace": -3.3122,
+    "swallowed": -16.2464,
+}
+BIAS = 13.1268
+DEFAULT_THRESHOLD = 1.0  # log-odds: the highest that accepts 85% of the fit's right commands
+_FLOOR = 1e-300  # path and segment scores are linear probabilities and can underflow
 _FILLER = ("<", "[", "+", "SIL", "(NULL)")  # silence, noise and empty entries
 
 
 @dataclass(frozen=True)
 class Segment:
-    """One word or phone of a decoded path, frames inclusive."""
+    """One word of a decoded path, frames inclusive."""
 
     label: str
     start: int
     end: int
-    log_score: float
+    log_score: float  # acoustic
 
     @property
     def frames(self) -> int:
@@ -67,25 +78,27 @@ class Segment:
 class Features:
     """What the acceptance model looks at (see the module docstring)."""
 
-    llr: float
+    path: float
+    word_fit: float
     pace: float
+    word_pace: float
     swallowed: float
 
     def score(self) -> float:
-        return W_LLR * self.llr + W_PACE * self.pace + W_SWALLOWED * self.swallowed + BIAS
+        values = astuple(self)  # in the order of WEIGHTS
+        return float(sum(w * v for w, v in zip(WEIGHTS.values(), values, strict=True))) + BIAS
 
 
-def swallowed_share(grammar: list[Segment], phones: list[Segment]) -> float:
-    """Share of the phone loop's speech frames that the grammar path gives to fillers."""
-    speech = [p for p in phones if not p.filler]
-    total = sum(p.frames for p in speech)
+def swallowed_share(path: list[Segment], speech: np.ndarray) -> float:
+    """Share of the speech frames (``speech``: one flag per frame) the path gives to fillers."""
+    total = int(speech.sum())
     if total == 0:
         return 0.0
-    fillers = [g for g in grammar if g.filler and g.start >= 0]
-    inside = sum(
-        max(0, min(p.end, g.end) - max(p.start, g.start) + 1) for p in speech for g in fillers
-    )
-    return inside / total
+    filled = np.zeros(len(speech), dtype=bool)
+    for seg in path:
+        if seg.filler and seg.start >= 0:
+            filled[seg.start : seg.end + 1] = True
+    return float((speech & filled).sum()) / total
 
 
 class PocketSphinxRecognizer:
@@ -115,7 +128,7 @@ class PocketSphinxRecognizer:
         )
         self.grammar: Grammar = compile_grammar(intents, self._known)
         self._decoder.add_jsgf_string("commands", self.grammar.to_jsgf())
-        self._decoder.add_allphone_file("phones", str(base / "en-us-phone.lm.bin"))
+        self._decoder.activate_search("commands")
         log.info("pocketsphinx ready: %d grammar words", len(self.grammar.words))
 
     def _known(self, word: str) -> bool:
@@ -125,40 +138,39 @@ class PocketSphinxRecognizer:
         found = self._decoder.lookup_word(word.split("(")[0])
         return len(found.split()) if found else 3
 
-    def _decode(self, search: str, samples: Samples) -> tuple[str | None, list[Segment]]:
-        """Hypothesis text (None: no full path) and its segmentation."""
+    def _decode(self, samples: Samples) -> tuple[str | None, float, list[Segment]]:
+        """Hypothesis text (None: no full path), the path's log score, its segmentation."""
         dec = self._decoder
-        dec.activate_search(search)
         dec.start_utt()
         dec.process_raw(samples.tobytes(), full_utt=True)
         dec.end_utt()
         hyp = dec.hyp()
         if hyp is None:
-            return None, []
+            return None, 0.0, []
         segments = [
             Segment(seg.word, seg.start_frame, seg.end_frame, math.log(max(seg.ascore, _FLOOR)))
             for seg in dec.seg()
         ]
-        return hyp.hypstr, segments
+        return hyp.hypstr, math.log(max(hyp.best_score, _FLOOR)), segments
 
     def features(self, samples: Samples) -> tuple[str, Features | None]:
         """Grammar hypothesis and the acceptance features (None: no grammar path).
 
         ``samples`` are decoded as given (see :func:`voicecoach.denoise.prepare`).
         """
-        frames = max(1, len(samples) // 160)
-        text, grammar = self._decode("commands", samples)
+        text, path_score, path = self._decode(samples)
         if text is None or not text.strip():
             return text or "", None
-        _, phones = self._decode("phones", samples)
-        grammar_score = sum(g.log_score for g in grammar)
-        free_score = sum(p.log_score for p in phones)
-        word_phones = sum(self._phones(g.label) for g in grammar if not g.filler)
-        speech_frames = sum(p.frames for p in phones if not p.filler)
+        words = [seg for seg in path if not seg.filler]
+        phones = max(1, sum(self._phones(seg.label) for seg in words))
+        word_frames = max(1, sum(seg.frames for seg in words))
+        speech = speech_frames(samples)
         return text, Features(
-            llr=1000.0 * (grammar_score - free_score) / frames,
-            pace=math.log(1.0 + speech_frames / max(word_phones, 1)),
-            swallowed=swallowed_share(grammar, phones),
+            path=path_score,
+            word_fit=1000.0 * sum(seg.log_score for seg in words) / word_frames,
+            pace=math.log(1.0 + int(speech.sum()) / phones),
+            word_pace=math.log(1.0 + word_frames / phones),
+            swallowed=swallowed_share(path, speech),
         )
 
     def score(self, samples: Samples) -> tuple[str, float | None]:

@@ -20,11 +20,13 @@ log = logging.getLogger(__name__)
 
 RATE = 16000
 FRAME = RATE // 100  # 10 ms, the noise suppressor's frame
-PAD_SECONDS = 0.25  # background added around an utterance
+PAD_SECONDS = 0.1  # background added around an utterance (the VAD keeps 0.3 s before it too)
 MIN_BACKGROUND = 16.0  # RMS of the floor added everywhere (about -66 dBFS)
 NOISY_BELOW_DB = 25.0  # speech-to-background ratio under which noise is suppressed
 SUPPRESSION_LEVEL = 3  # WebRTC noise suppression, 0 (off) to 4 (strongest)
 LEARN_SECONDS = 0.5  # background fed to the suppressor before the utterance
+SPEECH_OVER_DB = 6.0  # a speech frame is at least this much over the quiet frames...
+SPEECH_SHARE = 0.4  # ...and this far from the quiet frames to the loudest
 
 
 def _frame_energies(samples: Samples) -> np.ndarray:
@@ -40,6 +42,20 @@ def speech_to_background_db(samples: Samples) -> float:
     if len(energy) == 0:
         return 0.0
     return float(10.0 * np.log10(np.percentile(energy, 90) / np.percentile(energy, 10)))
+
+
+def speech_frames(samples: Samples) -> np.ndarray:
+    """One flag per 10 ms frame: louder than the quiet frames by a good part of the range.
+
+    A frame is speech when it is 6 dB over the 10th-percentile frame and 40% of the way
+    from there to the 97th: relative levels, so loudness and background do not matter.
+    """
+    level = 10.0 * np.log10(_frame_energies(samples) + 1.0)
+    if len(level) == 0:
+        return np.zeros(0, dtype=bool)
+    quiet, loud = np.percentile(level, 10), np.percentile(level, 97)
+    flags: np.ndarray = level > quiet + max(SPEECH_OVER_DB, SPEECH_SHARE * (loud - quiet))
+    return flags
 
 
 def background(samples: Samples, seconds: float) -> np.ndarray:
