@@ -47,6 +47,8 @@ def test_every_command_has_six_phrasings(intents: CommandIntents) -> None:
         ("start over", "restart", {}),
         ("Start back routine", "start", {"routine": "back"}),
         ("start my routine", "start", {"routine": "back"}),
+        ("start the back routine", "start", {"routine": "back"}),
+        ("start my back routine", "start", {"routine": "back"}),
         ("let's do the hip openers", "start", {"routine": "hip openers"}),
         ("start", "start", {}),
         ("how much longer in this hold", "how_long", {"scope": "hold"}),
@@ -74,7 +76,15 @@ def test_phrasings_match(
 
 @pytest.mark.parametrize(
     "text",
-    ["next week", "I paused the video", "hold for fifteen seconds", "", "   ", "switch sides"],
+    [
+        "next week",
+        "I paused the video",
+        "hold for fifteen seconds",
+        "",
+        "   ",
+        "switch sides",
+        "let's start the my",  # "my" names the default routine; it takes no "the"
+    ],
 )
 def test_other_speech_matches_nothing(intents: CommandIntents, text: str) -> None:
     assert intents.match(text) is None

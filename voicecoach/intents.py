@@ -77,11 +77,13 @@ class CommandIntents:
 
 
 def _routine_list(routine_names: Sequence[str]) -> TextSlotList:
+    """Each routine by name, with or without "the"; "my" for the first (the default)."""
     values: list[TextSlotValue] = []
     for name in routine_names:
         spoken = normalize(name)
         if spoken:
-            values.append(TextSlotValue(text_in=parse_sentence(spoken).expression, value_out=name))
+            text_in = parse_sentence(f"[the] {spoken}").expression
+            values.append(TextSlotValue(text_in=text_in, value_out=name))
     if routine_names:
         values.append(
             TextSlotValue(
