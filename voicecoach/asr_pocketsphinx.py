@@ -44,13 +44,13 @@ log = logging.getLogger(__name__)
 # Logistic acceptance model (benchmarks/fit_rejection.py): an utterance is accepted when
 # the weighted sum of its Features plus BIAS clears the threshold (in log-odds).
 WEIGHTS = {
-    "path": 2.4423,
-    "word_fit": 1.4258,
-    "pace": -0.0747,
-    "word_pace": -1.7182,
-    "swallowed": -10.1752,
+    "path": 2.5078,
+    "word_fit": 1.3676,
+    "pace": 0.8791,
+    "word_pace": -3.4566,
+    "swallowed": -11.7250,
 }
-BIAS = 12.6342
+BIAS = 14.7040
 DEFAULT_THRESHOLD = 1.0  # log-odds: the highest that accepts 85% of the fit's right commands
 _FLOOR = 1e-300  # path and segment scores are linear probabilities and can underflow
 _FILLER = ("<", "[", "+", "SIL", "(NULL)")  # silence, noise and empty entries

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 RATE = 16000
 FRAME = RATE // 100  # 10 ms, the noise suppressor's frame
-PAD_SECONDS = 0.1  # background added around an utterance (the VAD keeps 0.3 s before it too)
+PAD_SECONDS = 0.05  # background added around an utterance (the VAD keeps 0.3 s before it too)
 MIN_BACKGROUND = 16.0  # RMS of the floor added everywhere (about -66 dBFS)
 NOISY_BELOW_DB = 25.0  # speech-to-background ratio under which noise is suppressed
 SUPPRESSION_LEVEL = 3  # WebRTC noise suppression, 0 (off) to 4 (strongest)

@@ -1,0 +1,82 @@
+"""A swapped-in intents file that expands to hundreds of thousands of sentences.
+
+Builds the large home-control intents file of the tests (rooms x things x phrasings, in
+any order), loads it into the PocketSphinx engine, and decodes a few of its sentences
+(espeak-ng, two voices) as live audio. Prints the load time, the processing time per
+utterance (median and worst, in x real time, after one warm-up decode) and what was
+heard with its slots.
+
+    python benchmarks/big_grammar.py
+
+Targets (issue 3): loads in a few seconds (5 s here), decodes faster than 0.1 x real
+time. Exits 1 when one is missed.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bigintents import write_big_intents
+from recognition import place, synth
+
+from voicecoach.asr_pocketsphinx import PocketSphinxRecognizer
+from voicecoach.intents import load_intents
+
+MAX_LOAD_SECONDS = 5.0
+MAX_XRT = 0.1
+SAID = [
+    "turn on the kitchen lamp",
+    "switch the garage heater on",
+    "make the fan in the bedroom blue",
+    "set the office printer red",
+]
+VOICES = ["en-us", "en-gb-x-rp"]
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        path = work / "big.yaml"
+        sentences = write_big_intents(path)
+        began = time.perf_counter()
+        recognizer = PocketSphinxRecognizer(load_intents(path), threshold=-math.inf)
+        load = time.perf_counter() - began
+        rng = np.random.default_rng(3)
+        audio = [
+            np.clip(place(synth(text, voice, 150, work / "s.wav"), rng), -32768, 32767).astype(
+                np.int16
+            )
+            for text in SAID
+            for voice in VOICES
+        ]
+    recognizer.recognize(audio[0])  # warm-up: the first decode maps the model in
+    ratios = []
+    for samples, text in zip(audio, [t for t in SAID for _ in VOICES], strict=True):
+        began = time.perf_counter()
+        result = recognizer.recognize(samples)
+        ratios.append((time.perf_counter() - began) / (len(samples) / 16000))
+        mark = "" if result.text == text else "  (wrong)"
+        print(f"  {text!r} -> {result.text!r} {result.intent} {result.slots}{mark}")
+    print(f"{sentences} sentences; loaded in {load:.2f} s (target {MAX_LOAD_SECONDS} s)")
+    median, worst = statistics.median(ratios), max(ratios)
+    print(
+        f"processing per utterance: median {median:.3f} x RT, worst {worst:.3f} (target {MAX_XRT})"
+    )
+    missed = load > MAX_LOAD_SECONDS or worst > MAX_XRT
+    print("targets missed" if missed else "all targets met")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
