@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 import threading
+import time
 
 from voicecoach.assemble import build_session, offer_resume
 from voicecoach.clock import RealClock
@@ -113,9 +114,7 @@ def run_live(args: argparse.Namespace) -> int:
     finally:
         stop.set()
         mic.close()
-        thread.join(timeout=1.0)
-        if not thread.is_alive():
-            listener.close()  # its decoding thread; a listener still feeding keeps it
+        time.sleep(0.2)
         speaker.close()
         assembled.store.close()
         display.close()
