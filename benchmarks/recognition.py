@@ -30,9 +30,13 @@ from hassil.sample import sample_expression
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voicecoach import paths
+from voicecoach.audio import AudioChunk
+from voicecoach.commands import Command
 from voicecoach.grammar import spoken
 from voicecoach.intents import load_intents
+from voicecoach.listener import Listener
 from voicecoach.recognizer import best_of, make_recognizer
+from voicecoach.speaker import RecordingSpeaker
 from voicecoach.vad import segment
 from voicecoach.wavio import read_wav_mono
 
@@ -184,6 +188,24 @@ def decode(recognizer, audio: np.ndarray, times: list[float]):  # type: ignore[n
     return best_of(results)
 
 
+class _CoachSpeaking(RecordingSpeaker):
+    """A speaker that is always talking: every utterance overlaps the coach's voice."""
+
+    def is_speaking(self) -> bool:
+        return True
+
+
+def obeyed_while_speaking(recognizer, audio: np.ndarray) -> list[Command]:  # type: ignore[no-untyped-def]
+    """Commands the live listener would act on if ``audio`` came in while the coach spoke."""
+    posted: list[Command] = []
+    listener = Listener(recognizer, _CoachSpeaking(), posted.append, early=None)
+    pcm = np.clip(audio, -32768, 32767).astype(np.int16)
+    for start in range(0, len(pcm), 480):
+        listener.feed(AudioChunk(pcm[start : start + 480], 16000, start / 16000))
+    listener.feed(AudioChunk(np.zeros(16000, np.int16), 16000, len(pcm) / 16000))
+    return posted
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a sample of phrasings, one speed")
@@ -203,6 +225,7 @@ def main() -> int:
     conditions: list[str | int] = ["clean", *SNRS, "reverb"]
     correct = {c: 0 for c in conditions}
     total = {c: 0 for c in conditions}
+    by_voice: dict[tuple[str, str | int], list[int]] = {}  # (voice, condition): [right, n]
     times: list[float] = []
     misses: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -224,6 +247,9 @@ def main() -> int:
                 ok = ok and expected is not None and got.slots == expected.slots
                 correct[cond] += ok
                 total[cond] += 1
+                tally = by_voice.setdefault((voice, cond), [0, 0])
+                tally[0] += ok
+                tally[1] += 1
                 if not ok and cond == "clean":
                     misses.append(f"{phrase!r} ({voice}) -> {got.text!r} {got.intent}")
         negatives = [(t, v) for t in NEGATIVES for v in voices]
@@ -240,13 +266,18 @@ def main() -> int:
                     neg_fa += 1
                     misses.append(f"NEG {text!r} ({voice}) -> {got.text!r} {got.intent}")
         cues = cue_texts()
-        self_fa = 0
+        self_fa = obeyed = 0
         for text in cues:
             speech = synth(text, voices[0], 175, work / "c.wav")
-            got = decode(recognizer, place(speech, rng), times)
+            audio = place(speech, rng)
+            got = decode(recognizer, audio, times)
             if got.accepted:
                 self_fa += 1
                 misses.append(f"CUE {text!r} -> {got.text!r} {got.intent}")
+            acted = obeyed_while_speaking(recognizer, audio)
+            obeyed += bool(acted)
+            if acted:
+                misses.append(f"CUE OBEYED {text!r} -> {[c.name for c in acted]}")
     fa_per_hour = neg_fa / (neg_seconds / 3600)
     print(f"engine {recognizer.engine}; voices {', '.join(voices)}; speeds {speeds}")
     print(f"{len(phrases)} phrasings; {len(negatives) * 2} negative utterances; {len(cues)} cues")
@@ -258,6 +289,11 @@ def main() -> int:
     print(f"false accepts on negative speech: {neg_fa} in {neg_seconds / 60:.1f} min")
     print(f"  = {fa_per_hour:.1f} per hour of negative speech")
     print(f"self-voice false accepts: {self_fa} of {len(cues)} cues")
+    print(f"  acted on by the live listener while the coach speaks: {obeyed} of {len(cues)}")
+    print("| voice | clean | 9 dB SNR |\n|---|---|---|")
+    for voice in voices:
+        cells = [by_voice.get((voice, c), [0, 0]) for c in ("clean", 9)]
+        print(f"| {voice} | " + " | ".join(f"{r / max(n, 1):.1%}" for r, n in cells) + " |")
     print(f"processing per utterance: mean {xrt.mean():.3f} x RT, p95 {np.percentile(xrt, 95):.3f}")
     for line in misses[:40]:
         print("  miss:", line)
