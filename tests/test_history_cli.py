@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,8 @@ def run(*argv: str) -> int:
 
 
 def days_ago(n: int) -> datetime:
-    return datetime.now().astimezone() - timedelta(days=n)
+    """Noon, ``n`` days before today: far from midnight, so a day count cannot slip."""
+    return datetime.combine(date.today(), time(12)).astimezone() - timedelta(days=n)
 
 
 def record_session(

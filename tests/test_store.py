@@ -285,6 +285,42 @@ def test_a_locked_file_turns_history_off_and_is_left_untouched(
         other.close()
 
 
+def test_only_one_coach_records_at_a_time(db: Path, wall: WallClock) -> None:
+    first = HistoryStore.open(db, now=wall, recording=True)
+    first.record(Event(ev.SESSION_STARTED, 0, pos(), {"routine": "back"}))
+    with HistoryStore.open(db, now=wall, recording=True) as second:
+        assert_off_but_harmless(second, "another voicecoach")
+        assert second.problem is not None and f"process {os.getpid()}" in second.problem
+    with HistoryStore.open(db, now=wall) as reader:  # the history command still reads
+        assert reader.enabled and reader.unfinished() is not None
+    first.close()
+    with HistoryStore.open(db, now=wall, recording=True) as third:
+        assert third.enabled and third.unfinished() is not None
+
+
+def test_a_coach_in_another_process_keeps_the_history_to_itself(db: Path, wall: WallClock) -> None:
+    holder = (
+        "import sys, time; from pathlib import Path; from voicecoach.store import HistoryStore; "
+        "s = HistoryStore.open(Path(sys.argv[1]), recording=True); "
+        "print(s.enabled, flush=True); time.sleep(30)"
+    )
+    other = subprocess.Popen(
+        [sys.executable, "-c", holder, str(db)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "True"
+        with HistoryStore.open(db, now=wall, recording=True) as store:
+            assert_off_but_harmless(store, "another voicecoach")
+            assert store.problem is not None and f"process {other.pid}" in store.problem
+    finally:
+        other.kill()
+        other.wait()
+        assert other.stdout is not None
+        other.stdout.close()
+    with HistoryStore.open(db, now=wall, recording=True) as store:  # a killed coach holds nothing
+        assert store.enabled
+
+
 def test_a_file_from_a_newer_release_is_refused(db: Path, wall: WallClock) -> None:
     conn = sqlite3.connect(db)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")

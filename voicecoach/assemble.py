@@ -76,7 +76,10 @@ def build_session(
 ) -> Assembled:
     """A ready session: history recording, verbosity and the safety note decided."""
     check_disabled_moves(settings)
-    store = HistoryStore.open() if history and settings.history else HistoryStore.disabled()
+    if history and settings.history:
+        store = HistoryStore.open(recording=True)
+    else:
+        store = HistoryStore.disabled()
     notice = store.take_notice()
     if notice:
         speaker.say(notice)

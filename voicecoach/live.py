@@ -11,7 +11,6 @@ import argparse
 import logging
 import sys
 import threading
-import time
 
 from voicecoach.assemble import build_session, offer_resume
 from voicecoach.clock import RealClock
@@ -114,7 +113,9 @@ def run_live(args: argparse.Namespace) -> int:
     finally:
         stop.set()
         mic.close()
-        time.sleep(0.2)
+        thread.join(timeout=1.0)
+        if not thread.is_alive():
+            listener.close()  # its decoding thread; a listener still feeding keeps it
         speaker.close()
         assembled.store.close()
         display.close()

@@ -21,6 +21,7 @@ from typing import Any
 from voicecoach import events as ev
 from voicecoach import paths
 from voicecoach.events import Event, Position
+from voicecoach.run_lock import Held, RunLock
 from voicecoach.store_queries import HistoryQueries
 from voicecoach.store_schema import OpenFailure, Problem, RunTime, open_connection, problem_for
 
@@ -41,6 +42,15 @@ def _local_now() -> datetime:
     return datetime.now().astimezone()
 
 
+def _failure(exc: Exception) -> tuple[str, str]:
+    """A Problem kind and the reason for an error met while opening the history."""
+    if isinstance(exc, OpenFailure):
+        return exc.kind, exc.reason
+    if isinstance(exc, Held):
+        return "locked", str(exc) or "another voicecoach is recording a session"
+    return "unwritable", f"cannot take the lock beside it: {exc}"
+
+
 class HistoryStore(HistoryQueries):
     """The history database, or a disabled stand-in whose methods do nothing.
 
@@ -54,8 +64,10 @@ class HistoryStore(HistoryQueries):
         *,
         now: Callable[[], datetime] = _local_now,
         problem: Problem | None = None,
+        lock: RunLock | None = None,
     ) -> None:
         self._conn = conn
+        self._run_lock = lock
         self.path = path
         self._now = now
         self._problem = problem
@@ -72,17 +84,28 @@ class HistoryStore(HistoryQueries):
         *,
         now: Callable[[], datetime] = _local_now,
         timeout: float = 2.0,
+        recording: bool = False,
     ) -> HistoryStore:
-        """Open or create the history database; on any trouble return a disabled store."""
+        """Open or create the history database; on any trouble return a disabled store.
+
+        ``recording``: this process coaches and records sessions. Only one may at a time
+        (see :mod:`voicecoach.run_lock`); a second one gets a store with history off.
+        """
         path = default_path() if path is None else path
+        lock = None
         try:
+            if recording:
+                lock = RunLock.take(path.with_name(path.name + ".lock"))
             conn = open_connection(path, timeout)
-        except OpenFailure as failure:
-            problem = Problem.make(failure.kind, path, failure.reason)
+        except (OpenFailure, Held, OSError) as failure:
+            if lock is not None:
+                lock.release()
+            kind, reason = _failure(failure)
+            problem = Problem.make(kind, path, reason)
             log.warning("%s", problem.line)
             return cls(None, path, now=now, problem=problem)
         log.debug("history database %s opened", path)
-        return cls(conn, path, now=now)
+        return cls(conn, path, now=now, lock=lock)
 
     @classmethod
     def disabled(cls, path: Path | None = None) -> HistoryStore:
@@ -118,11 +141,13 @@ class HistoryStore(HistoryQueries):
         return self._problem.spoken
 
     def close(self) -> None:
-        """Close the database (the store is disabled afterwards)."""
+        """Close the database (the store is disabled afterwards) and let another coach record."""
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
             self._conn = None
+            if self._run_lock is not None:
+                self._run_lock.release()
 
     def __enter__(self) -> HistoryStore:
         return self
