@@ -41,10 +41,6 @@ class RunLock:
         lock._fd = fd
         return lock
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def release(self) -> None:
         """Let the next coach record; safe to call twice."""
         fd, self._fd = self._fd, None
