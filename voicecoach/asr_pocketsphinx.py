@@ -38,20 +38,21 @@ from voicecoach.errors import ModelError
 from voicecoach.grammar import Grammar, compile_grammar
 from voicecoach.intents import CommandIntents
 from voicecoach.recognizer import Recognition, intent_of
+from voicecoach.word_automaton import TooLarge, minimal_automaton
 
 log = logging.getLogger(__name__)
 
 # Logistic acceptance model (benchmarks/fit_rejection.py): an utterance is accepted when
 # the weighted sum of its Features plus BIAS clears the threshold (in log-odds).
 WEIGHTS = {
-    "path": 2.5078,
-    "word_fit": 1.3676,
-    "pace": 0.8791,
-    "word_pace": -3.4566,
-    "swallowed": -11.7250,
+    "path": 2.9029,
+    "word_fit": 1.2461,
+    "pace": 0.6222,
+    "word_pace": -2.7575,
+    "swallowed": -11.8453,
 }
-BIAS = 14.7040
-DEFAULT_THRESHOLD = 1.0  # log-odds: the highest that accepts 85% of the fit's right commands
+BIAS = 13.2552
+DEFAULT_THRESHOLD = 1.25  # log-odds: the highest that accepts 85% of the fit's right commands
 _FLOOR = 1e-300  # path and segment scores are linear probabilities and can underflow
 _FILLER = ("<", "[", "+", "SIL", "(NULL)")  # silence, noise and empty entries
 
@@ -127,9 +128,21 @@ class PocketSphinxRecognizer:
             loglevel="FATAL",  # "final result does not match the grammar" is expected noise
         )
         self.grammar: Grammar = compile_grammar(intents, self._known)
-        self._decoder.add_jsgf_string("commands", self.grammar.to_jsgf())
+        self._load_grammar()
         self._decoder.activate_search("commands")
         log.info("pocketsphinx ready: %d grammar words", len(self.grammar.words))
+
+    def _load_grammar(self) -> None:
+        """The grammar as its minimal automaton (see voicecoach.word_automaton)."""
+        try:
+            automaton = minimal_automaton(self.grammar)
+        except TooLarge as exc:
+            log.info("grammar automaton not built (%s); PocketSphinx compiles the JSGF", exc)
+            self._decoder.add_jsgf_string("commands", self.grammar.to_jsgf())
+            return
+        start, final, transitions = automaton.fsg_transitions()
+        fsg = self._decoder.create_fsg("commands", start, final, transitions)
+        self._decoder.add_fsg("commands", fsg)
 
     def _known(self, word: str) -> bool:
         return self._decoder.lookup_word(word) is not None
