@@ -307,7 +307,8 @@ def main() -> int:
         cells = [by_voice.get((voice, c), [0, 0]) for c in ("clean", 9)]
         print(f"| {voice} | " + " | ".join(f"{r / max(n, 1):.1%}" for r, n in cells) + " |")
     print(f"processing per utterance: mean {xrt.mean():.3f} x RT, p95 {np.percentile(xrt, 95):.3f}")
-    for line in misses[:40]:
+    others = [m for m in misses if m.startswith(("NEG", "CUE"))]
+    for line in [m for m in misses if m not in others][:40] + others:
         print("  miss:", line)
     failed = [f"accuracy {c}" for c, target in TARGETS.items() if correct[c] / total[c] < target]  # type: ignore[index]
     failed += ["false accepts/hour"] if fa_per_hour > MAX_FA_PER_HOUR else []

@@ -4,8 +4,10 @@ Templates become a small tree of words, sequences, alternatives and rule referen
 Each slot list and expansion rule is compiled once into a named rule, so a file whose
 templates expand to millions of sentences still yields a grammar of a few kilobytes.
 Blocks marked ``metadata: {speech: false}`` are left out: they are for typed lines.
-From that tree come a JSGF grammar (PocketSphinx) and a bounded set of phrases that
-covers every branch (Vosk builds its language model from phrases).
+From that tree come the minimal word automaton PocketSphinx searches
+(:mod:`voicecoach.word_automaton`), a JSGF grammar (PocketSphinx's fallback when that
+automaton would be too large) and a bounded set of phrases that covers every branch
+(Vosk builds its language model from phrases).
 """
 
 from __future__ import annotations
