@@ -48,10 +48,11 @@ class Automaton:
     def fsg_transitions(self) -> tuple[int, int, list[Transition]]:
         """Start state, final state and transitions for ``Decoder.create_fsg``.
 
-        PocketSphinx wants one final state, and its search can miss one reached only by
-        an empty transition when silence follows the last word. So a word that can end
-        a sentence also leads to a new final state, and only there when nothing can
-        follow it. Each state shares its probability evenly among the ways on.
+        PocketSphinx wants one final state. Rather than join the accepting states to a
+        new one by empty transitions (which the search would follow at every word
+        exit), a word that can end a sentence also leads straight to the new final
+        state, and only there when nothing can follow it. Each state shares its
+        probability evenly among the ways on.
         """
         final = self.states
         ongoing = {a for a, _, _ in self.arcs}
