@@ -18,16 +18,14 @@ class Held(Exception):
 
 
 class RunLock:
-    """An exclusive lock on ``path``, held until :meth:`release` or the process ends."""
+    """An exclusive lock on a file, held until :meth:`release` or the process ends."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
 
     @classmethod
     def take(cls, path: Path) -> RunLock:
-        """Take the lock without waiting; Held when another process has it."""
-        lock = cls(path)
+        """Take the lock on ``path`` without waiting; Held when another process has it."""
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -38,8 +36,7 @@ class RunLock:
             raise Held(f"process {holder} is recording a session" if holder else "") from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
-        lock._fd = fd
-        return lock
+        return cls(fd)
 
     def release(self) -> None:
         """Let the next coach record; safe to call twice."""
