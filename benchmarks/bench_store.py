@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from voicecoach import events as ev
 from voicecoach import paths
-from voicecoach.events import Event, Position
-from voicecoach.store import HistoryStore
+from voicecoach.coaching import events as ev
+from voicecoach.coaching.events import Event, Position
+from voicecoach.history.store import HistoryStore
 
 # Targets: progress events come a few per second; saving must not hold up the session loop.
 PROGRESS_P95_MS = 20.0

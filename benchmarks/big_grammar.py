@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bigintents import write_big_intents
 from recognition import place, synth
 
-from voicecoach.asr_pocketsphinx import PocketSphinxRecognizer
-from voicecoach.intents import load_intents
+from voicecoach.commands.intents import load_intents
+from voicecoach.recognition.pocketsphinx_engine import PocketSphinxRecognizer
 
 MAX_LOAD_SECONDS = 5.0
 MAX_XRT = 0.1

@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from recognition import SPEEDS, TUNE_VOICES, every_phrasing, mix, place, synth
 
-from voicecoach.asr_pocketsphinx import Features, PocketSphinxRecognizer
-from voicecoach.denoise import prepare
-from voicecoach.intents import load_intents
-from voicecoach.vad import segment
+from voicecoach.commands.intents import load_intents
+from voicecoach.recognition.denoise import prepare
+from voicecoach.recognition.pocketsphinx_engine import Features, PocketSphinxRecognizer
+from voicecoach.recognition.vad import segment
 
 OTHER_SPEECH = [
     "could you turn the light off when you leave",

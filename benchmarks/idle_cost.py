@@ -31,14 +31,14 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach import synth
-from voicecoach.audio import AudioChunk
-from voicecoach.intents import load_intents
-from voicecoach.library import routine_names
-from voicecoach.listener import EARLY_DECISION, Decision, Listener
-from voicecoach.recognizer import make_recognizer
-from voicecoach.room import Room
-from voicecoach.speaker import RecordingSpeaker
+from voicecoach.audio.chunk import AudioChunk
+from voicecoach.commands.intents import load_intents
+from voicecoach.recognition.listener import EARLY_DECISION, Decision, Listener
+from voicecoach.recognition.recognizer import make_recognizer
+from voicecoach.routines.library import routine_names
+from voicecoach.sim.room import Room
+from voicecoach.voice import synth
+from voicecoach.voice.speaker import RecordingSpeaker
 
 SILENCE_PCT = 5.0
 TALK_PCT = 25.0

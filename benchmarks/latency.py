@@ -26,17 +26,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach import synth
-from voicecoach.clock import FakeClock
-from voicecoach.coach import Coach
-from voicecoach.intents import load_intents
-from voicecoach.library import find_routine, routine_names
-from voicecoach.listener import Decision, Listener
-from voicecoach.machine import ENDED, HOLDING, PAUSED, REPPING
-from voicecoach.recognizer import make_recognizer
-from voicecoach.room import Room, RoomSpeaker, rms_dbfs
-from voicecoach.session import Session
-from voicecoach.vad import UtteranceSegmenter, VadSettings
+from voicecoach.coaching.clock import FakeClock
+from voicecoach.coaching.coach import Coach
+from voicecoach.coaching.machine import ENDED, HOLDING, PAUSED, REPPING
+from voicecoach.coaching.session import Session
+from voicecoach.commands.intents import load_intents
+from voicecoach.recognition.listener import Decision, Listener
+from voicecoach.recognition.recognizer import make_recognizer
+from voicecoach.recognition.vad import UtteranceSegmenter, VadSettings
+from voicecoach.routines.library import find_routine, routine_names
+from voicecoach.sim.room import Room, RoomSpeaker, rms_dbfs
+from voicecoach.voice import synth
 
 P50_MS = 250.0
 P95_MS = 400.0

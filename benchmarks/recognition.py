@@ -30,15 +30,15 @@ from hassil.sample import sample_expression
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voicecoach import paths
-from voicecoach.audio import AudioChunk
-from voicecoach.commands import Command
-from voicecoach.grammar import spoken
-from voicecoach.intents import load_intents
-from voicecoach.listener import Listener
-from voicecoach.recognizer import best_of, make_recognizer
-from voicecoach.speaker import RecordingSpeaker
-from voicecoach.vad import segment
-from voicecoach.wavio import read_wav_mono
+from voicecoach.audio.chunk import AudioChunk
+from voicecoach.audio.wav import read_wav_mono
+from voicecoach.commands.intents import load_intents
+from voicecoach.commands.names import Command
+from voicecoach.recognition.grammar import spoken
+from voicecoach.recognition.listener import Listener
+from voicecoach.recognition.recognizer import best_of, make_recognizer
+from voicecoach.recognition.vad import segment
+from voicecoach.voice.speaker import RecordingSpeaker
 
 TUNE_VOICES = ["en-us", "en-gb-x-rp", "en", "en-us+f3", "en-us+m1"]
 EVAL_VOICES = ["en-029", "en-gb-scotland+f2", "en-us+m4", "en-gb-x-gbclan+m2"]
@@ -111,7 +111,7 @@ def routine_texts(value: object) -> list[str]:
 
 def cue_texts() -> list[str]:
     """Every cue the coach speaks (placeholders filled) and every routine text."""
-    path = paths.PACKAGE_DIR / "data" / "cues.yaml"
+    path = paths.PACKAGE_DIR / "coaching" / "cues.yaml"
     if not path.is_file():
         return FALLBACK_CUES
     cues = yaml.safe_load(path.read_text()) or {}

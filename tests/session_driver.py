@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from voicecoach.clock import FakeClock
-from voicecoach.events import Event
-from voicecoach.library import find_routine, routine_names
-from voicecoach.session import CoachOptions, Session
-from voicecoach.speaker import RecordingSpeaker
+from voicecoach.coaching.clock import FakeClock
+from voicecoach.coaching.events import Event
+from voicecoach.coaching.session import CoachOptions, Session
+from voicecoach.routines.library import find_routine, routine_names
+from voicecoach.voice.speaker import RecordingSpeaker
 
 
 class Driver:

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.audio import Samples
-from voicecoach.wavio import read_wav_mono
+from voicecoach.audio.chunk import Samples
+from voicecoach.audio.wav import read_wav_mono
 
 needs_espeak = pytest.mark.skipif(
     shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (scripts/setup.sh)"

@@ -13,7 +13,9 @@ import pytest
 from bigintents import write_big_intents
 from speech import needs_espeak, synth, with_silence
 
-from voicecoach.asr_pocketsphinx import (
+from voicecoach.commands.intents import load_intents
+from voicecoach.recognition.denoise import PAD_SECONDS, pad_with_background
+from voicecoach.recognition.pocketsphinx_engine import (
     BIAS,
     WEIGHTS,
     Features,
@@ -21,8 +23,6 @@ from voicecoach.asr_pocketsphinx import (
     Segment,
     swallowed_share,
 )
-from voicecoach.denoise import PAD_SECONDS, pad_with_background
-from voicecoach.intents import load_intents
 
 pytestmark = [needs_espeak, pytest.mark.slow]
 

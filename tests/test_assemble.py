@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.assemble import build_session, coach_options
-from voicecoach.cli import main
-from voicecoach.clock import FakeClock
+from voicecoach.app.assemble import build_session, coach_options
+from voicecoach.cli.main import main
+from voicecoach.coaching.clock import FakeClock
 from voicecoach.errors import ConfigError
 from voicecoach.settings import Settings
-from voicecoach.speaker import RecordingSpeaker
+from voicecoach.voice.speaker import RecordingSpeaker
 
 
 def test_settings_map_onto_coach_options() -> None:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from voicecoach.denoise import (
+from voicecoach.recognition.denoise import (
     NOISY_BELOW_DB,
     PAD_SECONDS,
     RATE,

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from fakesd import FakeSoundDevice, device
 
-from voicecoach import cli_devices, devices
+from voicecoach.audio import devices
+from voicecoach.cli import devices as cli_devices
 from voicecoach.errors import AudioError
 
 

@@ -7,9 +7,9 @@ import pytest
 from bigintents import COLORS, ROOMS, write_big_intents
 from hassil.sample import sample_expression
 
+from voicecoach.commands.intents import load_intents
 from voicecoach.errors import ConfigError
-from voicecoach.grammar import compile_grammar, spoken
-from voicecoach.intents import load_intents
+from voicecoach.recognition.grammar import compile_grammar, spoken
 
 
 def everything(word: str) -> bool:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import cli_history
-from voicecoach import events as ev
+from voicecoach.cli import history as cli_history
+from voicecoach.coaching import events as ev
+from voicecoach.coaching.events import Event, Position
 from voicecoach.errors import UserError
-from voicecoach.events import Event, Position
-from voicecoach.history_view import progress_sentence, render_chart, resume_offer
+from voicecoach.history.store import HistoryStore, default_path
+from voicecoach.history.view import progress_sentence, render_chart, resume_offer
 from voicecoach.settings import example_config
-from voicecoach.store import HistoryStore, default_path
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 from hassil.sample import sample_intents
 
-from voicecoach import commands
+from voicecoach.commands import names as commands
+from voicecoach.commands.intents import CommandIntents, load_intents, normalize
 from voicecoach.errors import ConfigError
-from voicecoach.intents import CommandIntents, load_intents, normalize
 
 
 @pytest.fixture(scope="module")

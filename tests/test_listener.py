@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 import numpy as np
 import pytest
 
-from voicecoach.audio import AudioChunk
-from voicecoach.commands import Command
-from voicecoach.listener import Decision, Listener
-from voicecoach.recognizer import Recognition
-from voicecoach.speaker import RecordingSpeaker
-from voicecoach.vad import Pending, Utterance
+from voicecoach.audio.chunk import AudioChunk
+from voicecoach.commands.names import Command
+from voicecoach.recognition.listener import Decision, Listener
+from voicecoach.recognition.recognizer import Recognition
+from voicecoach.recognition.vad import Pending, Utterance
+from voicecoach.voice.speaker import RecordingSpeaker
 
 T = TypeVar("T")
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from voicecoach.audio import AudioChunk
-from voicecoach.commands import Command
-from voicecoach.live import DEVICE_BACK, DEVICE_LOST, listen
-from voicecoach.mic import DeviceLost
+from voicecoach.app.live import DEVICE_BACK, DEVICE_LOST, listen
+from voicecoach.audio.chunk import AudioChunk
+from voicecoach.audio.mic import DeviceLost
+from voicecoach.commands.names import Command
 
 
 class FlakyMic:

@@ -26,9 +26,9 @@ import numpy as np
 import pytest
 import test_pulse_devices as pulse_devices
 
-from voicecoach import synth
-from voicecoach.room import rms_dbfs
-from voicecoach.store import HistoryStore
+from voicecoach.history.store import HistoryStore
+from voicecoach.sim.room import rms_dbfs
+from voicecoach.voice import synth
 
 pulse = pulse_devices.pulse  # the module-scoped virtual devices fixture
 pytestmark = pytest.mark.slow

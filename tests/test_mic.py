@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from fakesd import FakeSoundDevice, device
 
-from voicecoach import devices, mic
+from voicecoach.audio import devices, mic
+from voicecoach.audio.mic import DeviceLost, MicrophoneSource, WavSource
 from voicecoach.errors import AudioError
-from voicecoach.mic import DeviceLost, MicrophoneSource, WavSource
 
 
 @pytest.fixture

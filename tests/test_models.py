@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import models
 from voicecoach.errors import ModelError
+from voicecoach.recognition import model_files as models
 
 
 def model_zip(name: str, complete: bool = True) -> bytes:

@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach import devices, synth
-from voicecoach.mic import MicrophoneSource
-from voicecoach.room import rms_dbfs
-from voicecoach.tts import Pyttsx3Speaker
+from voicecoach.audio import devices
+from voicecoach.audio.mic import MicrophoneSource
+from voicecoach.sim.room import rms_dbfs
+from voicecoach.voice import synth
+from voicecoach.voice.tts import Pyttsx3Speaker
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "pulse-virtual.sh"
 ALSA_PLUGIN = (

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from speech import needs_espeak, synth, with_silence
 
-from voicecoach.cli_recognize import main
-from voicecoach.wavio import read_wav, read_wav_mono
+from voicecoach.audio.wav import read_wav, read_wav_mono
+from voicecoach.cli.recognize import main
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
@@ -65,7 +65,7 @@ def test_vosk_without_model_is_exit_4(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("VOICECOACH_VOSK_MODEL", raising=False)
-    monkeypatch.setattr("voicecoach.models.search_dirs", lambda: [tmp_path])
+    monkeypatch.setattr("voicecoach.recognition.model_files.search_dirs", lambda: [tmp_path])
     write_wav(tmp_path / "a.wav", np.zeros(1600, np.int16), 16000)
     assert main(["recognize", "--engine", "vosk", str(tmp_path / "a.wav")]) == 4
     assert "no Vosk model" in capsys.readouterr().err
@@ -87,6 +87,6 @@ def test_models_command_lists_and_reports_broken(
 ) -> None:
     (tmp_path / "bad-model" / "am").mkdir(parents=True)
     monkeypatch.delenv("VOICECOACH_VOSK_MODEL", raising=False)
-    monkeypatch.setattr("voicecoach.models.search_dirs", lambda: [tmp_path])
+    monkeypatch.setattr("voicecoach.recognition.model_files.search_dirs", lambda: [tmp_path])
     assert main(["models"]) == 4
     assert "broken" in capsys.readouterr().out

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.store import HistoryStore
+from voicecoach.history.store import HistoryStore
 
 SPEED = "10"
 

@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voicecoach.audio import AudioChunk
-from voicecoach.room import Room, RoomSpeaker, rms_dbfs
+from voicecoach.audio.chunk import AudioChunk
+from voicecoach.sim.room import Room, RoomSpeaker, rms_dbfs
 
 RATE = 16000
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.cli import main
-from voicecoach.library import find_routine
-from voicecoach.plan import build_plan
+from voicecoach.cli.main import main
+from voicecoach.coaching.plan import build_plan
+from voicecoach.routines.library import find_routine
 
 GOOD = """\
 name: mine

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from session_driver import Driver
 
-from voicecoach import events as ev
-from voicecoach.session import CoachOptions, Session
+from voicecoach.coaching import events as ev
+from voicecoach.coaching.session import CoachOptions, Session
 
 GOLDEN = Path(__file__).parent / "golden" / "back_session.txt"
 
@@ -174,7 +174,7 @@ def test_a_broken_user_routine_is_explained_not_crashed_on(tmp_path: Path) -> No
 
 
 def test_settings_scale_holds_and_switch_moves_off() -> None:
-    from voicecoach.plan import Timing
+    from voicecoach.coaching.plan import Timing
 
     d = Driver(CoachOptions(timing=Timing(hold_scale=1.5), skip_moves=frozenset({"pelvic_tilt"})))
     d.say("start")

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from session_driver import Driver
 
-from voicecoach import commands
-from voicecoach.machine import STATES
+from voicecoach.coaching.machine import STATES
+from voicecoach.commands import names as commands
 
 SLOTS = {
     "start": st.fixed_dictionaries({}, optional={"routine": st.sampled_from(["back", "yoga"])}),

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voicecoach import events as ev
-from voicecoach.events import Event, Position
-from voicecoach.store import RESUME_WINDOW, HistoryStore, default_path
-from voicecoach.store_schema import SCHEMA_VERSION, RunTime, streak_from_days
+from voicecoach.coaching import events as ev
+from voicecoach.coaching.events import Event, Position
+from voicecoach.history.db import SCHEMA_VERSION, RunTime, streak_from_days
+from voicecoach.history.store import RESUME_WINDOW, HistoryStore, default_path
 
 TZ = timezone(timedelta(hours=2))
 
@@ -300,7 +300,7 @@ def test_only_one_coach_records_at_a_time(db: Path, wall: WallClock) -> None:
 
 def test_a_coach_in_another_process_keeps_the_history_to_itself(db: Path, wall: WallClock) -> None:
     holder = (
-        "import sys, time; from pathlib import Path; from voicecoach.store import HistoryStore; "
+        "import sys, time; from pathlib import Path; from voicecoach.history.store import HistoryStore; "
         "s = HistoryStore.open(Path(sys.argv[1]), recording=True); "
         "print(s.enabled, flush=True); time.sleep(30)"
     )
@@ -368,9 +368,9 @@ def test_disabled_on_purpose_says_nothing(db: Path) -> None:
 CHILD = """
 import sys
 from pathlib import Path
-from voicecoach import events as ev
-from voicecoach.events import Event, Position
-from voicecoach.store import HistoryStore
+from voicecoach.coaching import events as ev
+from voicecoach.coaching.events import Event, Position
+from voicecoach.history.store import HistoryStore
 store = HistoryStore.open(Path(sys.argv[1]))
 store.record(Event(ev.SESSION_STARTED, 0, Position("back", "hold", 0), {"routine": "back"}))
 rep = 0

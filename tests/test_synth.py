@@ -8,9 +8,9 @@ import wave
 import numpy as np
 import pytest
 
-from voicecoach import synth
 from voicecoach.errors import AudioError
-from voicecoach.room import rms_dbfs
+from voicecoach.sim.room import rms_dbfs
+from voicecoach.voice import synth
 
 
 def test_speech_comes_back_as_audible_mono_16k() -> None:

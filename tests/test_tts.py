@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from voicecoach.audio.playback import SilentPlayer
 from voicecoach.errors import AudioError
-from voicecoach.playback import SilentPlayer
-from voicecoach.room import rms_dbfs
-from voicecoach.speaker import Speaker
-from voicecoach.tts import Pyttsx3Speaker
+from voicecoach.sim.room import rms_dbfs
+from voicecoach.voice.speaker import Speaker
+from voicecoach.voice.tts import Pyttsx3Speaker
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from speech import needs_espeak, synth
 
-from voicecoach.audio import AudioChunk, convert
-from voicecoach.vad import UtteranceSegmenter, VadSettings, segment
+from voicecoach.audio.chunk import AudioChunk, convert
+from voicecoach.recognition.vad import UtteranceSegmenter, VadSettings, segment
 
 pytestmark = needs_espeak
 

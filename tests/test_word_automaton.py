@@ -9,12 +9,12 @@ from bigintents import write_big_intents
 from hassil.sample import sample_expression
 from speech import needs_espeak, synth, with_silence
 
-from voicecoach import word_automaton
-from voicecoach.asr_pocketsphinx import PocketSphinxRecognizer
-from voicecoach.grammar import Grammar, compile_grammar, spoken
-from voicecoach.intents import CommandIntents, load_intents
-from voicecoach.word_automaton import Automaton, TooLarge, minimal_automaton
-from voicecoach.word_automaton import word_automaton as nfa
+from voicecoach.commands.intents import CommandIntents, load_intents
+from voicecoach.recognition import word_automaton
+from voicecoach.recognition.grammar import Grammar, compile_grammar, spoken
+from voicecoach.recognition.pocketsphinx_engine import PocketSphinxRecognizer
+from voicecoach.recognition.word_automaton import Automaton, TooLarge, minimal_automaton
+from voicecoach.recognition.word_automaton import word_automaton as nfa
 
 
 def everything(word: str) -> bool:

@@ -1,5 +1,5 @@
 """Allow ``python -m voicecoach``."""
 
-from voicecoach.cli import main
+from voicecoach.cli.main import main
 
 raise SystemExit(main())

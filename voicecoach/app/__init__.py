@@ -1,0 +1,1 @@
+"""Putting the pieces together: the live coach, the demos, the terminal display."""

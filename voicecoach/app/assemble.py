@@ -1,0 +1,119 @@
+"""Putting a session together from settings, history and a speaker."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from voicecoach.coaching import events as ev
+from voicecoach.coaching.clock import Clock
+from voicecoach.coaching.events import Event
+from voicecoach.coaching.plan import Timing
+from voicecoach.coaching.session import CoachOptions, Session
+from voicecoach.errors import ConfigError, RoutineError
+from voicecoach.history.store import HistoryStore
+from voicecoach.history.view import progress_sentence
+from voicecoach.paths import data_dir
+from voicecoach.routines.library import find_routine, move_names, routine_names
+from voicecoach.settings import ENV_PREFIX, Settings, default_path
+from voicecoach.voice.speaker import Speaker
+
+log = logging.getLogger(__name__)
+SAFETY_MARKER = "safety-note-given"
+
+
+def check_disabled_moves(settings: Settings) -> None:
+    """A move switched off that no routine has is a typo, not a wish: say so (ConfigError)."""
+    known = move_names()
+    for name in settings.disabled_moves:
+        if name.strip().lower() not in known:
+            raise ConfigError(
+                f"disabled_moves: {name!r} is not a move of any routine "
+                f"(moves: {', '.join(sorted(set(known.values())))}); "
+                f"change it in {default_path()} or {ENV_PREFIX}DISABLED_MOVES"
+            )
+
+
+def coach_options(settings: Settings, times_done: int, safety_given: bool) -> CoachOptions:
+    """Map personal settings onto what the session needs."""
+    timing = Timing(
+        hold_scale=settings.hold_scale,
+        rep_pace=settings.rep_pace,
+        rep_seconds=settings.rep_seconds,
+        rest_seconds=settings.rest_seconds,
+        transition_seconds=settings.transition_seconds,
+    )
+    return CoachOptions(
+        timing=timing,
+        skip_moves=frozenset(m.strip().lower() for m in settings.disabled_moves),
+        verbose=settings.cue_style(times_done) == "full",
+        safety_note=not safety_given,
+    )
+
+
+@dataclass
+class Assembled:
+    """A session with the store it records into."""
+
+    session: Session
+    store: HistoryStore
+
+
+def safety_given() -> bool:
+    return (data_dir() / SAFETY_MARKER).exists()
+
+
+def remember_safety_given() -> None:
+    try:
+        data_dir().mkdir(parents=True, exist_ok=True)
+        (data_dir() / SAFETY_MARKER).touch()
+    except OSError as exc:  # not worth stopping a session for
+        log.warning("cannot remember that the safety note was given: %s", exc)
+
+
+def build_session(
+    settings: Settings, speaker: Speaker, clock: Clock, *, history: bool = True
+) -> Assembled:
+    """A ready session: history recording, verbosity and the safety note decided."""
+    check_disabled_moves(settings)
+    if history and settings.history:
+        store = HistoryStore.open(recording=True)
+    else:
+        store = HistoryStore.disabled()
+    notice = store.take_notice()
+    if notice:
+        speaker.say(notice)
+    options = coach_options(settings, store.times_done("back"), safety_given())
+
+    def on_event(event: Event) -> None:
+        if event.kind == ev.SESSION_STARTED:
+            store.discard_unfinished()  # a fresh start abandons a cut-off session
+            if options.safety_note:
+                remember_safety_given()
+        elif event.kind == ev.RESUMED and store.unfinished() is not None:
+            store.resume_unfinished()  # carry on recording into the cut-off session
+        store.record(event)
+
+    session = Session(
+        find_routine,
+        speaker,
+        clock,
+        options=options,
+        on_event=on_event,
+        progress=lambda: progress_sentence(store),
+        routine_names=routine_names,
+    )
+    return Assembled(session, store)
+
+
+def offer_resume(assembled: Assembled) -> bool:
+    """If the last session was cut off, set it up paused and offer to resume; True if so."""
+    where = assembled.store.unfinished()
+    if where is None:
+        return False
+    try:
+        routine = find_routine(where.routine)
+    except RoutineError as exc:
+        log.warning("cannot offer to resume: %s", exc)
+        return False
+    return routine is not None and assembled.session.resume_from(routine, where)

@@ -1,0 +1,122 @@
+"""``voicecoach run``: the live coach on a microphone and a speaker.
+
+Threads: the microphone's audio callback only queues chunks (in :mod:`voicecoach.audio.mic`);
+a listener thread runs VAD and recognition and posts commands; the main thread owns
+the session (:class:`voicecoach.coaching.coach.Coach`); pyttsx3 speaks from its own thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+
+from voicecoach.app.assemble import build_session, offer_resume
+from voicecoach.app.demo import stamp
+from voicecoach.app.display import Display
+from voicecoach.audio.mic import DeviceLost, MicrophoneSource
+from voicecoach.coaching.clock import RealClock
+from voicecoach.coaching.coach import Coach
+from voicecoach.coaching.cues import cue
+from voicecoach.coaching.machine import RUNNING
+from voicecoach.coaching.session import expected_commands
+from voicecoach.commands.intents import load_intents
+from voicecoach.commands.names import PAUSE, RESUME, Command
+from voicecoach.commands.typed import read_commands
+from voicecoach.errors import AudioError
+from voicecoach.recognition.listener import Listener
+from voicecoach.recognition.recognizer import make_recognizer
+from voicecoach.routines.library import routine_names
+from voicecoach.settings import load_settings
+from voicecoach.voice.speaker import PrintSpeaker, Speaker, TeeSpeaker
+
+log = logging.getLogger(__name__)
+RETRY_SECONDS = 1.0
+# Pause and resume on the device's account: they act only on a running / paused session.
+DEVICE_LOST = Command(PAUSE, {"device": "lost"})
+DEVICE_BACK = Command(RESUME, {"device": "back"})
+
+
+def _speaker(args: argparse.Namespace, clock: RealClock, display: Display) -> Speaker:
+    settings, _ = load_settings()
+    printer = PrintSpeaker(lambda: stamp(clock.now()), display.out)
+    if getattr(args, "quiet", False):
+        return printer
+    from voicecoach.voice.tts import Pyttsx3Speaker
+
+    voice = Pyttsx3Speaker(
+        rate_wpm=settings.speech_rate,
+        voice=settings.voice,
+        volume=settings.volume,
+        device=getattr(args, "output", None),
+    )
+    return TeeSpeaker(voice, printer)
+
+
+def listen(mic: MicrophoneSource, listener: Listener, coach: Coach, stop: threading.Event) -> None:
+    """Listener thread: chunks to commands; on a lost device, pause and reopen every second."""
+    lost = False
+    while not stop.is_set():
+        try:
+            if lost:
+                mic.open()
+                print("voicecoach: the microphone is back; carrying on.", file=sys.stderr)
+                coach.post(DEVICE_BACK)
+                lost = False
+            for chunk in mic:
+                if stop.is_set():
+                    return
+                listener.feed(chunk)
+        except (DeviceLost, AudioError) as exc:
+            if not lost:
+                print(f"voicecoach: {exc}; pausing until it is back.", file=sys.stderr)
+                coach.post(DEVICE_LOST)
+                lost = True
+            mic.close()
+            stop.wait(RETRY_SECONDS)
+
+
+def run_live(args: argparse.Namespace) -> int:
+    """Listen on the microphone and coach by voice until the routine ends or Ctrl-C."""
+    settings, _ = load_settings()
+    intents = load_intents(getattr(args, "intents", None), routine_names())
+    mic = MicrophoneSource(getattr(args, "input", None)).open()  # no microphone: AudioError
+    clock = RealClock(getattr(args, "speed", 1.0))
+    display = Display()
+    speaker = _speaker(args, clock, display)
+    assembled = build_session(settings, speaker, clock)
+    recognizer = make_recognizer(
+        getattr(args, "engine", None), getattr(args, "model", None), intents
+    )
+    coach = Coach(assembled.session, on_tick=display.update)
+    listener = Listener(
+        recognizer,
+        speaker,
+        coach.post,
+        on_decision=display.heard,
+        expected=lambda: expected_commands(assembled.session),
+        match=intents.match,
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=listen, args=(mic, listener, coach, stop), daemon=True)
+    if not offer_resume(assembled):
+        speaker.say(cue("ready"))
+    thread.start()
+    read_commands(coach, intents)  # typed commands work too (e.g. while the microphone is away)
+    try:
+        coach.run()
+    except KeyboardInterrupt:
+        if assembled.session.state in RUNNING:
+            assembled.session.handle(PAUSE)  # the place is kept for next time
+        raise
+    finally:
+        stop.set()
+        mic.close()
+        thread.join(timeout=1.0)
+        if not thread.is_alive():
+            listener.close()  # its decoding thread; a listener still feeding keeps it
+        speaker.close()
+        assembled.store.close()
+        display.close()
+    return 0

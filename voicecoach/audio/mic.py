@@ -1,0 +1,214 @@
+"""Sources of audio chunks: the microphone (sounddevice) and WAV files.
+
+Both yield :class:`voicecoach.audio.chunk.AudioChunk` of about 30 ms in the
+device's or file's own format; the consumer converts with
+:func:`voicecoach.audio.chunk.convert`. The microphone's audio callback only puts
+copies on a queue; everything else happens on the reading thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+import numpy as np
+
+from voicecoach.audio.chunk import AudioChunk
+from voicecoach.audio.devices import DeviceInfo, find_device, sounddevice_module
+from voicecoach.audio.wav import read_wav
+from voicecoach.errors import AudioError
+
+log = logging.getLogger(__name__)
+
+PREFERRED_RATE = 16000
+CHUNK_MS = 30
+
+
+class DeviceLost(AudioError):
+    """The microphone stopped delivering audio (unplugged, or its server went away)."""
+
+
+class ChunkSource(Protocol):
+    """Anything that yields audio chunks: a microphone, a WAV file, a simulated room."""
+
+    rate: int
+
+    def __iter__(self) -> Iterator[AudioChunk]: ...
+
+    def close(self) -> None: ...
+
+
+def choose_rate(sd: Any, device: DeviceInfo, preferred: int, channels: int) -> int:
+    """``preferred`` if the device takes it, else the device's own default rate."""
+    try:
+        sd.check_input_settings(
+            device=device.index, samplerate=preferred, channels=channels, dtype="int16"
+        )
+        return preferred
+    except Exception as exc:  # PortAudioError or ValueError, both mean "not at this rate"
+        log.info(
+            "%s cannot record at %d Hz (%s); using %g Hz",
+            device.name,
+            preferred,
+            exc,
+            device.default_rate,
+        )
+        return int(device.default_rate)
+
+
+class MicrophoneSource:
+    """Chunks from a sound input device.
+
+    ``device`` is an index, a (part of a) name, or None for the default.
+    Iterating raises :class:`DeviceLost` when the stream reports an error or
+    no audio arrives for ``stall_timeout`` seconds; close it and :meth:`open`
+    again (e.g. every second) until the device is back.
+    """
+
+    def __init__(
+        self,
+        device: str | int | None = None,
+        *,
+        rate: int = PREFERRED_RATE,
+        chunk_ms: int = CHUNK_MS,
+        stall_timeout: float = 2.0,
+        max_queue_seconds: float = 10.0,
+    ) -> None:
+        self.device_spec = device
+        self.preferred_rate = rate
+        self.chunk_ms = chunk_ms
+        self.stall_timeout = stall_timeout
+        self.rate = rate
+        self.device: DeviceInfo | None = None
+        self.started_at = 0.0  # time.monotonic() when the stream started
+        self.dropped_chunks = 0
+        self._max_chunks = max(1, int(max_queue_seconds * 1000 / chunk_ms))
+        self._queue: queue.Queue[np.ndarray[Any, Any]] = queue.Queue(self._max_chunks)
+        self._stream: Any = None
+        self._frames = 0
+        self._failure: str | None = None
+        self._closing = threading.Event()
+
+    def open(self) -> MicrophoneSource:
+        """Open and start the stream; AudioError (one line) when that is impossible."""
+        sd = sounddevice_module()
+        self.device = find_device(self.device_spec, "input")
+        self.rate = choose_rate(sd, self.device, self.preferred_rate, 1)
+        self._queue = queue.Queue(self._max_chunks)
+        self._frames = 0
+        self._failure = None
+        self._closing.clear()
+        try:
+            self._stream = sd.InputStream(
+                device=self.device.index,
+                samplerate=self.rate,
+                channels=1,
+                dtype="int16",
+                blocksize=self.rate * self.chunk_ms // 1000,
+                callback=self._on_audio,
+                finished_callback=self._on_finished,
+            )
+            self._stream.start()
+        except Exception as exc:  # PortAudioError carries the reason text
+            self._stream = None
+            raise AudioError(
+                f"cannot open the microphone {self.device.name!r}: {exc}; "
+                "check it is connected and not used by another program"
+            ) from exc
+        self.started_at = time.monotonic()
+        log.info("listening on %s at %d Hz", self.device.name, self.rate)
+        return self
+
+    def _on_audio(self, indata: np.ndarray[Any, Any], frames: int, when: Any, status: Any) -> None:
+        if status.input_overflow:
+            self.dropped_chunks += 1
+        try:
+            self._queue.put_nowait(indata.copy())
+        except queue.Full:
+            self.dropped_chunks += 1
+
+    def _on_finished(self) -> None:
+        if not self._closing.is_set():
+            self._failure = "the audio stream stopped"
+
+    def read(self, timeout: float | None = None) -> AudioChunk:
+        """The next chunk; DeviceLost if the device fails or stays silent too long."""
+        if self._stream is None and self._queue.empty():
+            raise AudioError("the microphone is not open")
+        wait = self.stall_timeout if timeout is None else timeout
+        try:
+            data = self._queue.get(timeout=wait)
+        except queue.Empty:
+            name = self.device.name if self.device else "the microphone"
+            reason = self._failure or f"no audio for {wait:g} s"
+            raise DeviceLost(f"lost the microphone {name!r} ({reason})") from None
+        chunk = AudioChunk(data, self.rate, self._frames / self.rate)
+        self._frames += len(data)
+        return chunk
+
+    def __iter__(self) -> Iterator[AudioChunk]:
+        if self._stream is None:
+            self.open()
+        while not self._closing.is_set():
+            try:
+                chunk = self.read()
+            except DeviceLost:
+                if self._closing.is_set():
+                    return  # closed from another thread while waiting
+                raise
+            yield chunk
+
+    def close(self) -> None:
+        """Stop the stream; safe to call twice or after a failure."""
+        self._closing.set()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+                stream.close()
+            except Exception as exc:  # a lost device may refuse even this
+                log.debug("closing the input stream failed: %s", exc)
+
+    def __enter__(self) -> MicrophoneSource:
+        return self.open() if self._stream is None else self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class WavSource:
+    """A WAV file as a stream of chunks, optionally paced in real time."""
+
+    def __init__(self, path: Path | str, *, chunk_ms: int = CHUNK_MS, realtime: bool = False):
+        self.path = Path(path)
+        self.audio = read_wav(self.path)
+        self.rate = self.audio.rate
+        self.chunk_ms = chunk_ms
+        self.realtime = realtime
+        self._closed = False
+
+    def __iter__(self) -> Iterator[AudioChunk]:
+        step = max(1, self.rate * self.chunk_ms // 1000)
+        start = time.monotonic()
+        samples = self.audio.samples
+        for offset in range(0, len(samples), step):
+            if self._closed:
+                return
+            stamp = offset / self.rate
+            if self.realtime:
+                delay = start + stamp - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            yield AudioChunk(samples[offset : offset + step], self.rate, stamp)
+
+    def close(self) -> None:
+        """Stop yielding chunks."""
+        self._closed = True

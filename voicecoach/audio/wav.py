@@ -1,0 +1,87 @@
+"""Reading WAV files of any rate, channel count and sample format into an AudioChunk.
+
+Python's ``wave`` module (3.11) reads neither float nor WAVE_FORMAT_EXTENSIBLE files,
+which sox and many recorders write, so the RIFF chunks are walked here directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from voicecoach.audio.chunk import AudioChunk, convert
+from voicecoach.errors import AudioError
+
+log = logging.getLogger(__name__)
+
+PCM = 1
+IEEE_FLOAT = 3
+EXTENSIBLE = 0xFFFE
+
+
+def _fail(path: Path, why: str) -> AudioError:
+    hint = "give a PCM or float WAV file (any rate and channel count will do)"
+    return AudioError(f"cannot read WAV file {path}: {why}; {hint}")
+
+
+def _decode(raw: bytes, fmt: int, bits: int, channels: int, path: Path) -> npt.NDArray[np.int16]:
+    width = bits // 8
+    usable = len(raw) - len(raw) % (width * channels)
+    raw = raw[:usable]
+    data: npt.NDArray[np.generic]
+    if fmt == IEEE_FLOAT and bits in (32, 64):
+        floats = np.frombuffer(raw, dtype=f"<f{width}").astype(np.float32)
+        data = np.clip(floats * 32767.0, -32768, 32767).astype(np.int16)
+    elif fmt == PCM and bits == 8:
+        data = ((np.frombuffer(raw, dtype=np.uint8).astype(np.int16) - 128) << 8).astype(np.int16)
+    elif fmt == PCM and bits == 16:
+        data = np.frombuffer(raw, dtype="<i2").astype(np.int16)
+    elif fmt == PCM and bits == 24:
+        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        data = (((b[:, 2] << 24) | (b[:, 1] << 16) | (b[:, 0] << 8)) >> 16).astype(np.int16)
+    elif fmt == PCM and bits == 32:
+        data = (np.frombuffer(raw, dtype="<i4") >> 16).astype(np.int16)
+    else:
+        raise _fail(path, f"unsupported sample format (format {fmt}, {bits} bits)")
+    return np.asarray(data, dtype=np.int16).reshape(-1, channels)
+
+
+def read_wav(path: Path) -> AudioChunk:
+    """Read ``path`` as (frames, channels) int16 at its own rate; AudioError if unreadable."""
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise _fail(path, exc.strerror or type(exc).__name__) from None
+    if len(blob) < 12 or blob[:4] != b"RIFF" or blob[8:12] != b"WAVE":
+        raise _fail(path, "not a RIFF/WAVE file")
+    pos, fmt_info, raw = 12, None, None
+    while pos + 8 <= len(blob):
+        cid, size = struct.unpack_from("<4sI", blob, pos)
+        body = blob[pos + 8 : pos + 8 + size]
+        if cid == b"fmt " and len(body) >= 16:
+            fmt, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", body)
+            if fmt == EXTENSIBLE and len(body) >= 26:
+                fmt = struct.unpack_from("<H", body, 24)[0]
+            fmt_info = (fmt, channels, rate, bits)
+        elif cid == b"data":
+            raw = body
+            break
+        pos += 8 + size + (size & 1)
+    if fmt_info is None or raw is None:
+        raise _fail(path, "missing fmt or data chunk")
+    fmt, channels, rate, bits = fmt_info
+    if channels < 1 or rate < 1000 or bits % 8:
+        raise _fail(path, f"implausible header ({channels} channels, {rate} Hz, {bits} bits)")
+    samples = _decode(raw, fmt, bits, channels, path)
+    log.debug("read %s: %d frames, %d Hz, %d channels", path, len(samples), rate, channels)
+    return AudioChunk(samples=samples, rate=rate)
+
+
+def read_wav_mono(path: Path, rate: int = 16000) -> npt.NDArray[np.int16]:
+    """Read ``path`` converted to mono int16 at ``rate``."""
+    chunk = read_wav(path)
+    return convert(chunk.samples, chunk.rate, rate)

@@ -1,0 +1,1 @@
+"""The voicecoach command line, one module per group of subcommands."""

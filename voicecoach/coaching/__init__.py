@@ -1,0 +1,1 @@
+"""The coached session: state machine, timers, what the coach says, the coordinator."""

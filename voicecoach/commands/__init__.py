@@ -1,0 +1,1 @@
+"""What a person can ask for: command names, hassil intents, typed lines."""

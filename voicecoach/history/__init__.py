@@ -1,0 +1,1 @@
+"""Sessions kept in SQLite: recording, queries, resuming, the history view."""

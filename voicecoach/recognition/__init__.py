@@ -1,0 +1,1 @@
+"""From audio to what was said: voice activity, engines, grammars, the listener."""

@@ -1,0 +1,210 @@
+"""From audio chunks to commands: VAD, recognizer, and the coach's own-voice guard.
+
+An utterance closes after the segmenter's endpoint (a long pause, so that a command
+said with a pause in it stays whole). To act sooner, the listener decodes an open
+utterance as soon as its audio is final (a short stretch of trailing silence), on a
+worker thread while the stream goes on, and acts on it after ``early`` seconds of
+silence if it was accepted; a rejected one waits for the endpoint, in case the person
+goes on speaking.
+
+While the coach speaks (and for the speaker's short tail after), only barge-in
+commands (pause, stop) get through: the coach must never obey its own voice, and a
+person talking over it usually wants it to stop. Everything else heard then is
+dropped, with the reason, for the transcript.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from voicecoach.audio.chunk import AudioChunk, Samples
+from voicecoach.commands.names import BARGE_IN, Command
+from voicecoach.recognition.recognizer import Recognition, Recognizer
+from voicecoach.recognition.vad import Pending, Utterance, UtteranceSegmenter
+from voicecoach.voice.speaker import Speaker
+
+log = logging.getLogger(__name__)
+
+# While the coach speaks, its own voice reaches the microphone: a barge-in must be
+# heard more surely than an ordinary command before it cuts the coach off.
+BARGE_IN_CONFIDENCE = 0.9
+# A command the session is waiting for (resume when paused, start when idle) is
+# likely: it is accepted on a lower bar than one out of the blue.
+EXPECTED_CONFIDENCE = 0.2
+# Trailing silence (seconds) after which an accepted command is acted on, before the
+# segmenter's endpoint closes the utterance.
+EARLY_DECISION = 0.15
+# The price: a half sentence before a pause in other talk ("Oh, ... look at the time")
+# can be heard as a command. A higher bar for early action was tried (0.7): it cut
+# that, but sent a third of real commands to the full endpoint (benchmarks/README.md).
+
+
+class Segmenter(Protocol):
+    """What the listener needs of :class:`voicecoach.recognition.vad.UtteranceSegmenter`."""
+
+    def feed(self, chunk: AudioChunk) -> list[Utterance]: ...
+
+    def pending(self) -> Pending | None: ...
+
+    def abandon(self) -> None: ...
+
+
+@dataclass
+class _Early:
+    """A decode of an open utterance started before the endpoint."""
+
+    span: tuple[float, float]
+    samples: int
+    job: Future[tuple[Recognition, float]]
+    tried: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one utterance was heard as and what became of it."""
+
+    text: str
+    command: Command | None
+    confidence: float
+    start: float  # stream seconds
+    end: float
+    decided: float  # stream seconds when the decision was made
+    ms: float  # processing time of the recognizer
+    ignored: str = ""  # why a recognized command was not passed on
+
+
+class Listener:
+    """Feeds chunks through the segmenter and recognizer; posts accepted commands."""
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        speaker: Speaker,
+        post: Callable[[Command], None],
+        *,
+        segmenter: Segmenter | None = None,
+        on_decision: Callable[[Decision], None] | None = None,
+        barge_in_confidence: float = BARGE_IN_CONFIDENCE,
+        expected: Callable[[], frozenset[str]] | None = None,
+        match: Callable[[str], Command | None] | None = None,
+        early: float | None = EARLY_DECISION,
+        executor: Executor | None = None,
+    ) -> None:
+        self.barge_in_confidence = barge_in_confidence
+        self.expected = expected
+        self.match = match
+        self.recognizer = recognizer
+        self.speaker = speaker
+        self.post = post
+        self.segmenter: Segmenter = segmenter or UtteranceSegmenter()
+        self.on_decision = on_decision
+        self.early = early
+        self._executor = executor
+        self._early: _Early | None = None
+        self._coach_until = -1.0  # stream seconds up to which the coach was heard speaking
+
+    def feed(self, chunk: AudioChunk) -> list[Decision]:
+        """Process one chunk; returns the decisions on utterances that ended in it."""
+        end = chunk.timestamp + chunk.duration
+        if self.speaker.is_speaking():
+            self._coach_until = end
+        decisions = []
+        for utterance in self.segmenter.feed(chunk):
+            result, ms = self._result_for(utterance)
+            decisions.append(self._decide(utterance, result, ms, end))
+        if self.early is not None:
+            early = self._decide_early(end)
+            if early is not None:
+                decisions.append(early)
+        for decision in decisions:
+            if decision.command is not None and not decision.ignored:
+                self.post(decision.command)
+            if self.on_decision:
+                self.on_decision(decision)
+        return decisions
+
+    def close(self) -> None:
+        """Stop the worker thread (a decode under way finishes first)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+    def _recognize(self, samples: Samples) -> tuple[Recognition, float]:
+        began = time.perf_counter()
+        result = self.recognizer.recognize(samples)
+        return result, (time.perf_counter() - began) * 1000
+
+    def _result_for(self, utterance: Utterance) -> tuple[Recognition, float]:
+        """The decode of a closed utterance: the early one when its audio is the same."""
+        early, self._early = self._early, None
+        if (
+            early is not None
+            and early.span == (utterance.start, utterance.end)
+            and early.samples == len(utterance.samples)
+        ):
+            return early.job.result()
+        if self._executor is not None:  # the recognizer is not thread-safe: one thread uses it
+            return self._executor.submit(self._recognize, utterance.samples).result()
+        return self._recognize(utterance.samples)
+
+    def _decide_early(self, now: float) -> Decision | None:
+        """Start decoding an open utterance once its audio is final; act on it after ``early``."""
+        pending = self.segmenter.pending()
+        if pending is None:
+            return None
+        utterance = pending.utterance
+        span = (utterance.start, utterance.end)
+        if self._early is None or self._early.span != span:
+            if self._early is not None:
+                self._early.job.cancel()  # speech went on: drop it unless it already started
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="early-decode")
+            job = self._executor.submit(self._recognize, utterance.samples)
+            self._early = _Early(span, len(utterance.samples), job)
+        assert self.early is not None
+        if pending.silence < self.early or self._early.tried:
+            return None
+        self._early.tried = True
+        result, ms = self._early.job.result()
+        decision = self._decide(utterance, result, ms, now)
+        if decision.command is None or decision.ignored:
+            return None  # wait for the endpoint: the person may not have finished
+        self.segmenter.abandon()
+        self._early = None
+        return decision
+
+    def _decide(self, utterance: Utterance, result: Recognition, ms: float, now: float) -> Decision:
+        """What a decoded utterance means here: a command, or why it is not one."""
+        command = Command(result.intent, dict(result.slots)) if result.intent else None
+        ignored = ""
+        overlaps_coach = utterance.start <= self._coach_until
+        if command is None and not overlaps_coach:
+            command = self._expected_command(result.text, result.confidence)
+        if command is not None and overlaps_coach:
+            if command.name not in BARGE_IN:
+                ignored = "the coach was speaking"
+            elif result.confidence < self.barge_in_confidence:
+                ignored = f"not sure enough over the coach's voice ({result.confidence:.2f})"
+        return Decision(
+            text=result.text,
+            command=command,
+            confidence=result.confidence,
+            start=utterance.start,
+            end=utterance.end,
+            decided=now,
+            ms=ms,
+            ignored=ignored,
+        )
+
+    def _expected_command(self, text: str, confidence: float) -> Command | None:
+        """A rejected hearing that names a command the session waits for, if sure enough."""
+        if not text or self.expected is None or self.match is None:
+            return None
+        if confidence < EXPECTED_CONFIDENCE:
+            return None
+        command = self.match(text)
+        return command if command is not None and command.name in self.expected() else None

@@ -1,0 +1,1 @@
+"""The coach's voice: the Speaker interface, pyttsx3 speech, espeak-ng rendering."""
