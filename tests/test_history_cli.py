@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from voicecoach.cli import config as cli_config
 from voicecoach.cli import history as cli_history
 from voicecoach.coaching import events as ev
 from voicecoach.coaching.events import Event, Position
@@ -31,7 +32,9 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="voicecoach")
-    cli_history.register(parser.add_subparsers())
+    sub = parser.add_subparsers()
+    cli_history.register(sub)
+    cli_config.register(sub)
     args = parser.parse_args(argv)
     code: int = args.func(args)
     return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from pathlib import Path
 
@@ -12,8 +13,11 @@ from hypothesis import strategies as st
 from voicecoach.errors import ConfigError
 from voicecoach.settings import (
     DEFAULTS,
+    ENV_PREFIX,
     KEYS,
+    SPECS,
     Settings,
+    Spec,
     apply_overrides,
     check_value,
     default_path,
@@ -165,3 +169,44 @@ def test_hold_scale_is_accepted_exactly_inside_its_range(value: float) -> None:
     else:
         with pytest.raises(ValueError, match="between"):
             check_value("hold_scale", value)
+
+
+def test_the_spec_table_drives_keys_example_file_and_checks(cfg: Path) -> None:
+    assert KEYS == tuple(f.name for f in dataclasses.fields(Settings)) == tuple(SPECS)
+    text = example_config()
+    for key, spec in SPECS.items():
+        assert spec.explain and "\n" not in spec.explain, key
+        assert spec.default == getattr(DEFAULTS, key), key
+        assert f"\n# {spec.explain}\n# {key} = " in text, key  # the note sits above its key
+        cfg.write_text(f"{key} = {{ wrong = 1 }}\n")  # a TOML table: the wrong type for any key
+        with pytest.raises(ConfigError) as caught:
+            load_settings(cfg, env={})
+        if spec.kind != "choice":
+            assert str(caught.value) == f"{cfg}: {key} {spec.problem()}"
+        name = ENV_PREFIX + key.upper()
+        if spec.kind in ("whole", "number", "flag"):
+            with pytest.raises(ConfigError) as caught:
+                load_settings(cfg.with_name("none.toml"), env={name: "wrong"})
+            assert str(caught.value) == f"environment {name}: {key} {spec.problem()}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "problem"),
+    [
+        ("whole", "must be a whole number"),
+        ("number", "must be a number"),
+        ("flag", "must be true or false"),
+    ],
+)
+def test_each_kind_has_its_documented_message(kind: str, problem: str) -> None:
+    assert any(spec.kind == kind for spec in SPECS.values())
+    assert all(spec.problem() == problem for spec in SPECS.values() if spec.kind == kind)
+
+
+def test_an_incomplete_spec_is_refused_when_declared() -> None:
+    with pytest.raises(TypeError, match="range"):
+        Spec("number", 1.0)
+    with pytest.raises(TypeError, match="choices"):
+        Spec("choice", "auto")
+    with pytest.raises(TypeError, match="example"):
+        Spec("text", None)

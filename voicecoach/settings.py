@@ -3,6 +3,11 @@
 Each value comes from, in rising priority: the built-in default, the config file
 (``<config dir>/config.toml``), an environment variable ``VOICECOACH_<KEY>`` (for one-off runs),
 and overrides passed by the command line (:func:`apply_overrides`).
+
+Every setting is declared once, as a field of :class:`Settings` made with :func:`setting` from its
+note for ``config init`` and its :class:`Spec` (kind, default, range or choices, example value).
+Checking, environment parsing, the example file and :data:`KEYS` all follow from that table
+(:data:`SPECS`), so adding a setting is one edit.
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ import logging
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from voicecoach import paths
 from voicecoach.errors import ConfigError
@@ -24,26 +29,148 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "config.toml"
 ENV_PREFIX = "VOICECOACH_"
-Verbosity = Literal["full", "short", "auto"]
 VERBOSITIES: tuple[str, ...] = ("full", "short", "auto")
+
+_T = TypeVar("_T")
+# What a setting holds: a whole number, a number, one text, a list of texts, one of some choices,
+# or true/false.
+Kind = Literal["whole", "number", "text", "texts", "choice", "flag"]
+_EXPECT: dict[Kind, str] = {  # what the value "must be", unless the Spec says it better
+    "whole": "a whole number",
+    "number": "a number",
+    "text": "text",
+    "texts": "a list of texts",
+    "flag": "true or false",
+}
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class Spec(Generic[_T]):
+    """Everything about one setting: how it is checked, read from the environment and explained."""
+
+    kind: Kind
+    default: _T
+    between: tuple[float, float] | None = None  # numbers: (lowest, highest), both allowed
+    choices: tuple[str, ...] = ()  # "choice": the allowed values
+    expect: str | None = None  # what the value "must be", in place of the kind's wording
+    example: Any = None  # shown in the example file when the default is None ("not set")
+    explain: str = ""  # the one-line note above the key in the `config init` file
+
+    def __post_init__(self) -> None:
+        if self.kind in ("whole", "number") and self.between is None:
+            raise TypeError(f"a {self.kind} setting needs its range: between=(low, high)")
+        if self.kind == "choice" and not self.choices:
+            raise TypeError("a choice setting needs its choices")
+        if self.default is None and self.example is None:
+            raise TypeError("a setting without a default needs an example value")
+
+    def problem(self) -> str:
+        """The reason given for a value of the wrong type."""
+        return f"must be {self.expect or _EXPECT[self.kind]}"
+
+    def check(self, value: Any) -> Any:
+        """``value`` converted for this setting; ValueError saying what is wrong."""
+        if self.kind in ("whole", "number"):
+            whole = self.kind == "whole"
+            if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+                raise ValueError(self.problem())
+            assert self.between is not None
+            low, high = self.between
+            if not low <= value <= high:
+                raise ValueError(f"must be between {low:g} and {high:g}, not {value:g}")
+            return int(value) if whole else float(value)
+        if self.kind == "text":
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(self.problem())
+            return value.strip()
+        if self.kind == "texts":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ValueError(self.problem())
+            return tuple(v.strip() for v in value)
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ValueError(f"must be one of {', '.join(self.choices)}, not {value!r}")
+            return value
+        if not isinstance(value, bool):
+            raise ValueError(self.problem())
+        return value
+
+    def parse(self, text: str) -> Any:
+        """An environment value read as the type this setting expects (not yet checked)."""
+        text = text.strip()
+        if self.kind in ("whole", "number"):
+            try:
+                return int(text) if self.kind == "whole" else float(text)
+            except ValueError:
+                raise ValueError(self.problem()) from None
+        if self.kind == "texts":
+            return [part.strip() for part in text.split(",") if part.strip()]
+        if self.kind == "flag":
+            if text.lower() in _TRUE_WORDS:
+                return True
+            if text.lower() in _FALSE_WORDS:
+                return False
+            raise ValueError(self.problem())
+        return text
+
+
+def setting(explain: str, spec: Spec[_T]) -> _T:
+    """A :class:`Settings` field: its default, its :class:`Spec` and its one-line explanation."""
+    return field(
+        default=spec.default, metadata={"spec": dataclasses.replace(spec, explain=explain)}
+    )
 
 
 @dataclass(frozen=True)
 class Settings:
     """The person's preferences; the defaults suit a first session."""
 
-    speech_rate: int = 150  # words per minute
-    voice: str | None = None  # a voice name or id of the speech engine; None: its default
-    volume: float = 1.0  # 0 (silent) .. 1 (full)
-    hold_scale: float = 1.0  # multiplies every hold: 1.5 holds half as long again
-    rep_pace: float = 1.0  # multiplies the time per rep: 2 is twice as slow
-    rep_seconds: float | None = None  # fixed seconds per rep, replacing the routine's
-    rest_seconds: float | None = None  # fixed rest between sets and rounds
-    transition_seconds: float | None = None  # fixed time to get into the next position
-    disabled_moves: tuple[str, ...] = ()  # move names or ids to leave out
-    verbosity: Verbosity = "auto"  # full instructions, short cues, or full until known
-    full_sessions: int = 3  # with "auto": finished sessions of a routine before cues go short
-    history: bool = True  # record sessions in the history database
+    speech_rate: int = setting(
+        "How fast the coach talks, in words per minute (60 to 400).",
+        Spec("whole", 150, (60, 400)),
+    )
+    voice: str | None = setting(  # None: the speech engine's default voice
+        'Voice name or id of the speech engine, e.g. "en-us". Leave out for the default.',
+        Spec("text", None, expect="a voice name (text)", example="en-us"),
+    )
+    volume: float = setting(
+        "Loudness from 0 (silent) to 1 (full).", Spec("number", 1.0, (0.0, 1.0))
+    )
+    hold_scale: float = setting(
+        "Longer or shorter holds: 1.5 makes every hold half as long again (0.5 to 3).",
+        Spec("number", 1.0, (0.5, 3.0)),
+    )
+    rep_pace: float = setting(
+        "Slower or quicker reps: 2 gives each rep twice the time (0.5 to 3).",
+        Spec("number", 1.0, (0.5, 3.0)),
+    )
+    rep_seconds: float | None = setting(
+        "Seconds per rep for every move, in place of the routine's own pace.",
+        Spec("number", None, (0.5, 30.0), example=3.0),
+    )
+    rest_seconds: float | None = setting(
+        "Seconds of rest between sets and rounds, in place of the routine's.",
+        Spec("number", None, (0.0, 300.0), example=20.0),
+    )
+    transition_seconds: float | None = setting(
+        "Seconds to get into the next position, in place of the routine's.",
+        Spec("number", None, (0.0, 120.0), example=8.0),
+    )
+    disabled_moves: tuple[str, ...] = setting(
+        'Moves to leave out, by name or id, e.g. ["bird dog"].',
+        Spec("texts", (), expect='a list of move names, like ["bridge", "bird dog"]'),
+    )
+    verbosity: Literal["full", "short", "auto"] = setting(
+        '"full" instructions, "short" cues, or "auto": full until you know the routine.',
+        Spec("choice", "auto", choices=VERBOSITIES),
+    )
+    full_sessions: int = setting(
+        'With "auto": how many finished sessions of a routine get full instructions.',
+        Spec("whole", 3, (0, 1000)),
+    )
+    history: bool = setting("Keep a history of your sessions (true or false).", Spec("flag", True))
 
     def cue_style(self, times_done: int) -> Literal["full", "short"]:
         """Whether to give full instructions, given how often the routine was done to the end."""
@@ -52,22 +179,9 @@ class Settings:
         return self.verbosity
 
 
-# Range per numeric key: (lowest, highest), both allowed.
-_RANGES: dict[str, tuple[float, float]] = {
-    "speech_rate": (60, 400),
-    "volume": (0.0, 1.0),
-    "hold_scale": (0.5, 3.0),
-    "rep_pace": (0.5, 3.0),
-    "rep_seconds": (0.5, 30.0),
-    "rest_seconds": (0.0, 300.0),
-    "transition_seconds": (0.0, 120.0),
-    "full_sessions": (0, 1000),
-}
-_INT_KEYS = {"speech_rate", "full_sessions"}
-_FLOAT_KEYS = {"volume", "hold_scale", "rep_pace", "rep_seconds", "rest_seconds"} | {
-    "transition_seconds"
-}
-KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings))
+# The table every function below works from: each key with its Spec, in declaration order.
+SPECS: dict[str, Spec[Any]] = {f.name: f.metadata["spec"] for f in fields(Settings)}
+KEYS: tuple[str, ...] = tuple(SPECS)
 DEFAULTS = Settings()
 
 
@@ -78,63 +192,15 @@ def default_path() -> Path:
 
 def check_value(key: str, value: Any) -> Any:
     """Return ``value`` converted for ``key``; raise ValueError saying what is wrong."""
-    if key in _INT_KEYS or key in _FLOAT_KEYS:
-        whole = key in _INT_KEYS
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"must be {'a whole number' if whole else 'a number'}")
-        if whole and not isinstance(value, int):
-            raise ValueError("must be a whole number")
-        low, high = _RANGES[key]
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g}, not {value:g}")
-        return int(value) if whole else float(value)
-    if key == "voice":
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("must be a voice name (text)")
-        return value.strip()
-    if key == "disabled_moves":
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise ValueError('must be a list of move names, like ["bridge", "bird dog"]')
-        return tuple(v.strip() for v in value)
-    if key == "verbosity":
-        if value not in VERBOSITIES:
-            raise ValueError(f"must be one of {', '.join(VERBOSITIES)}, not {value!r}")
-        return value
-    if key == "history":
-        if not isinstance(value, bool):
-            raise ValueError("must be true or false")
-        return value
-    raise ValueError("is not a setting")  # pragma: no cover - KEYS guards this
+    if key not in SPECS:
+        raise ValueError("is not a setting")  # pragma: no cover - KEYS guards this
+    return SPECS[key].check(value)
 
 
 def _unknown_key(key: str) -> str:
     close = difflib.get_close_matches(key, KEYS, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
     return f"unknown setting {key!r}{hint}"
-
-
-def _parse_env(key: str, text: str) -> Any:
-    """Read an environment value as the type its key expects."""
-    text = text.strip()
-    if key in _INT_KEYS:
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError("must be a whole number") from None
-    if key in _FLOAT_KEYS:
-        try:
-            return float(text)
-        except ValueError:
-            raise ValueError("must be a number") from None
-    if key == "disabled_moves":
-        return [part.strip() for part in text.split(",") if part.strip()]
-    if key == "history":
-        if text.lower() in ("1", "true", "yes", "on"):
-            return True
-        if text.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ValueError("must be true or false")
-    return text
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -173,12 +239,12 @@ def load_settings(
     sources = dict.fromkeys(KEYS, "default")
     for key, value in read_file(path).items():
         values[key], sources[key] = value, f"config file {path}"
-    for key in KEYS:
+    for key, spec in SPECS.items():
         name = ENV_PREFIX + key.upper()
         if name not in env:
             continue
         try:
-            values[key] = check_value(key, _parse_env(key, env[name]))
+            values[key] = spec.check(spec.parse(env[name]))
         except ValueError as exc:
             raise ConfigError(f"environment {name}: {key} {exc}") from None
         sources[key] = f"environment {name}"
@@ -200,7 +266,7 @@ def apply_overrides(
             continue
         if key not in KEYS:
             raise ConfigError(f"{origin}: {_unknown_key(key)}")
-        if key == "disabled_moves" and isinstance(value, tuple):
+        if SPECS[key].kind == "texts" and isinstance(value, tuple):
             value = list(value)
         try:
             values[key] = check_value(key, value)
@@ -209,31 +275,6 @@ def apply_overrides(
     new_sources = dict(sources)
     new_sources.update(dict.fromkeys(values, origin))
     return dataclasses.replace(settings, **values), new_sources
-
-
-_EXPLAIN = {
-    "speech_rate": "How fast the coach talks, in words per minute (60 to 400).",
-    "voice": 'Voice name or id of the speech engine, e.g. "en-us". Leave out for the default.',
-    "volume": "Loudness from 0 (silent) to 1 (full).",
-    "hold_scale": "Longer or shorter holds: 1.5 makes every hold half as long again (0.5 to 3).",
-    "rep_pace": "Slower or quicker reps: 2 gives each rep twice the time (0.5 to 3).",
-    "rep_seconds": "Seconds per rep for every move, in place of the routine's own pace.",
-    "rest_seconds": "Seconds of rest between sets and rounds, in place of the routine's.",
-    "transition_seconds": "Seconds to get into the next position, in place of the routine's.",
-    "disabled_moves": 'Moves to leave out, by name or id, e.g. ["bird dog"].',
-    "verbosity": '"full" instructions, "short" cues, or "auto": full until you know the routine.',
-    "full_sessions": 'With "auto": how many finished sessions of a routine get full instructions.',
-    "history": "Keep a history of your sessions (true or false).",
-}
-
-
-# Example values for the settings whose default is "not set".
-_EXAMPLE: dict[str, Any] = {
-    "voice": "en-us",
-    "rep_seconds": 3.0,
-    "rest_seconds": 20.0,
-    "transition_seconds": 8.0,
-}
 
 
 def _toml_value(value: Any) -> str:
@@ -252,8 +293,8 @@ def example_config() -> str:
         "# voicecoach settings. Remove the # in front of a line to change that setting.",
         "# `voicecoach config` shows the values in effect and where each comes from.",
     ]
-    for key in KEYS:
+    for key, spec in SPECS.items():
         default = getattr(DEFAULTS, key)
-        shown = _toml_value(default if default is not None else _EXAMPLE[key])
-        lines += ["", f"# {_EXPLAIN[key]}", f"# {key} = {shown}"]
+        shown = _toml_value(default if default is not None else spec.example)
+        lines += ["", f"# {spec.explain}", f"# {key} = {shown}"]
     return "\n".join(lines) + "\n"

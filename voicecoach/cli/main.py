@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
+from voicecoach.cli import config, devices, history, recognize, routines, run
 from voicecoach.errors import UserError
 
 log = logging.getLogger(__name__)
 
-# Modules that add their own subcommands through register(sub).
-COMMAND_MODULES = (
-    "voicecoach.cli.run",
-    "voicecoach.cli.routines",
-    "voicecoach.cli.recognize",
-    "voicecoach.cli.devices",
-    "voicecoach.cli.history",
-)
+# Modules that add their own subcommands through register(sub), in the order --help lists them.
+COMMAND_MODULES = (run, routines, recognize, devices, history, config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,13 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 
