@@ -1,10 +1,10 @@
 """A swapped-in intents file that expands to hundreds of thousands of sentences.
 
 Builds the large home-control intents file of the tests (rooms x things x phrasings, in
-any order), loads it into the PocketSphinx engine, and decodes a few of its sentences
-(espeak-ng, two voices) as live audio. Prints the load time, the processing time per
-utterance (median and worst, in x real time, after one warm-up decode) and what was
-heard with its slots.
+any order), loads it into the PocketSphinx engine, and plays a few of its sentences
+(espeak-ng, two voices) to the live listener, as ``voicecoach recognize`` plays a file.
+Prints the load time, the processing time per decode (median and worst, in x real time
+of the utterance decoded, after one warm-up) and what was heard with its slots.
 
     python benchmarks/big_grammar.py
 
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bigintents import write_big_intents
-from recognition import place, synth
+from recognition import Timed, decode, place, synth
 
 from voicecoach.commands.intents import load_intents
 from voicecoach.recognition.pocketsphinx_engine import PocketSphinxRecognizer
@@ -52,22 +52,16 @@ def main() -> int:
         began = time.perf_counter()
         recognizer = PocketSphinxRecognizer(load_intents(path), threshold=-math.inf)
         load = time.perf_counter() - began
-        rng = np.random.default_rng(3)
-        audio = [
-            np.clip(place(synth(text, voice, 150, work / "s.wav"), rng), -32768, 32767).astype(
-                np.int16
-            )
-            for text in SAID
-            for voice in VOICES
-        ]
-    recognizer.recognize(audio[0])  # warm-up: the first decode maps the model in
-    ratios = []
+    rng = np.random.default_rng(3)
+    audio = [place(synth(text, voice, 150), rng) for text in SAID for voice in VOICES]
+    decode(recognizer, audio[0])  # warm-up: the first decode maps the model in
+    timed = Timed(recognizer)
     for samples, text in zip(audio, [t for t in SAID for _ in VOICES], strict=True):
-        began = time.perf_counter()
-        result = recognizer.recognize(samples)
-        ratios.append((time.perf_counter() - began) / (len(samples) / 16000))
-        mark = "" if result.text == text else "  (wrong)"
-        print(f"  {text!r} -> {result.text!r} {result.intent} {result.slots}{mark}")
+        heard, command = decode(timed, samples)
+        mark = "" if heard == text else "  (wrong)"
+        name, slots = (command.name, command.slots) if command else (None, {})
+        print(f"  {text!r} -> {heard!r} {name} {slots}{mark}")
+    ratios = timed.times
     print(f"{sentences} sentences; loaded in {load:.2f} s (target {MAX_LOAD_SECONDS} s)")
     median, worst = statistics.median(ratios), max(ratios)
     print(

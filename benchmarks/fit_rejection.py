@@ -1,12 +1,13 @@
-"""Fit the PocketSphinx engine's acceptance model (voicecoach/asr_pocketsphinx.py).
+"""Fit the PocketSphinx engine's acceptance model (voicecoach/recognition/pocketsphinx_engine.py).
 
 Commands are synthesized with the recognition benchmark's TUNE voices (every spoken
 phrasing, two speeds, clean and with noise at 9 dB), other speech from this file's own
 sentences (none of them in the benchmark), and each utterance goes through the live
-path (VAD segmenter, preparation, the grammar search). An utterance is a positive when the
-grammar path gives the intended command and slots. A logistic regression over the
-engine's features is fitted and printed with what each threshold would accept, to
-paste into the engine by hand. The benchmark's EVAL voices are never used here.
+path (the live VAD segmenter on 30 ms chunks, preparation, the grammar search). An
+utterance is a positive when the grammar path gives the intended command and slots. A
+logistic regression over the engine's features is fitted and printed with what each
+threshold would accept, to paste into the engine by hand. The benchmark's EVAL voices
+are never used here.
 
     python benchmarks/fit_rejection.py
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import random
 import sys
-import tempfile
 from dataclasses import astuple
 from pathlib import Path
 
@@ -24,12 +24,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from recognition import SPEEDS, TUNE_VOICES, every_phrasing, mix, place, synth
+from recognition import SPEEDS, TUNE_VOICES, chunks, every_phrasing, mix, place, synth
 
 from voicecoach.commands.intents import load_intents
 from voicecoach.recognition.denoise import prepare
 from voicecoach.recognition.pocketsphinx_engine import Features, PocketSphinxRecognizer
-from voicecoach.recognition.vad import segment
+from voicecoach.recognition.recognizer import samples_for
+from voicecoach.recognition.vad import UtteranceSegmenter
 
 OTHER_SPEECH = [
     "could you turn the light off when you leave",
@@ -119,10 +120,11 @@ MIN_RIGHT = 0.85
 def features_of(
     recognizer: PocketSphinxRecognizer, audio: np.ndarray
 ) -> list[tuple[str, Features]]:
-    pcm = np.clip(audio, -32768, 32767).astype(np.int16)
+    segmenter = UtteranceSegmenter()
+    utterances = [u for chunk in chunks(audio) for u in segmenter.feed(chunk)]
     out = []
-    for utterance in segment(pcm, 16000):
-        text, features = recognizer.features(prepare(utterance.samples))
+    for utterance in utterances + segmenter.flush():
+        text, features = recognizer.features(prepare(samples_for(recognizer, utterance)))
         if features is not None:
             out.append((text, features))
     return out
@@ -148,27 +150,25 @@ def main() -> int:
     rng = np.random.default_rng(23)
     phrases = every_phrasing(intents, random.Random(17), per_template=2)
     rows: list[tuple[Features, bool, str, str]] = []  # features, positive, kind, said
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp) / "s.wav"
-        for i, phrase in enumerate(phrases):
-            voice, speed = TUNE_VOICES[i % len(TUNE_VOICES)], SPEEDS[i // len(TUNE_VOICES) % 2]
-            speech = synth(phrase, voice, speed, work)
-            clean = place(speech, rng)
-            want = intents.match(phrase)
-            for audio in (clean, mix(clean, speech, 9.0, rng)):
-                for text, features in features_of(recognizer, audio):
-                    got = intents.match(text)
-                    right = want is not None and got is not None and got == want
-                    rows.append((features, right, "command", phrase))
-        talk = OTHER_SPEECH + SHORT_TALK
-        for i, sentence in enumerate(talk * 2):
-            voice = TUNE_VOICES[i % len(TUNE_VOICES)]
-            speech = synth(sentence, voice, SPEEDS[i % 2], work)
-            audio = place(speech, rng)
-            if i >= len(talk):
-                audio = mix(audio, speech, 12.0, rng)
-            kind = "short talk" if sentence in SHORT_TALK else "sentence"
-            rows.extend((f, False, kind, sentence) for _, f in features_of(recognizer, audio))
+    for i, phrase in enumerate(phrases):
+        voice, speed = TUNE_VOICES[i % len(TUNE_VOICES)], SPEEDS[i // len(TUNE_VOICES) % 2]
+        speech = synth(phrase, voice, speed)
+        clean = place(speech, rng)
+        want = intents.match(phrase)
+        for audio in (clean, mix(clean, speech, 9.0, rng)):
+            for text, features in features_of(recognizer, audio):
+                got = intents.match(text)
+                right = want is not None and got is not None and got == want
+                rows.append((features, right, "command", phrase))
+    talk = OTHER_SPEECH + SHORT_TALK
+    for i, sentence in enumerate(talk * 2):
+        voice = TUNE_VOICES[i % len(TUNE_VOICES)]
+        speech = synth(sentence, voice, SPEEDS[i % 2])
+        audio = place(speech, rng)
+        if i >= len(talk):
+            audio = mix(audio, speech, 12.0, rng)
+        kind = "short talk" if sentence in SHORT_TALK else "sentence"
+        rows.extend((f, False, kind, sentence) for _, f in features_of(recognizer, audio))
     x = np.array([astuple(f) for f, _, _, _ in rows])
     y = np.array([1.0 if positive else 0.0 for _, positive, _, _ in rows])
     weights, bias = fit(x, y)

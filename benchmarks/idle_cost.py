@@ -31,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.audio.chunk import AudioChunk
+from voicecoach.audio.chunk import CHUNK_MS, AudioChunk
 from voicecoach.commands.intents import load_intents
+from voicecoach.recognition.engines import make_recognizer
 from voicecoach.recognition.listener import EARLY_DECISION, Decision, Listener
-from voicecoach.recognition.recognizer import make_recognizer
 from voicecoach.routines.library import routine_names
 from voicecoach.sim.room import Room
 from voicecoach.voice import synth
@@ -43,8 +43,6 @@ from voicecoach.voice.speaker import RecordingSpeaker
 SILENCE_PCT = 5.0
 TALK_PCT = 25.0
 READY_S = 2.0
-CHUNK = 480  # 30 ms at 16 kHz
-RATE = 16000
 ROOT = Path(__file__).resolve().parent.parent
 PULSE_SCRIPT = ROOT / "scripts" / "pulse-virtual.sh"
 READY_LINE = "Say start back routine"
@@ -92,7 +90,7 @@ def listening_cost(
     intents = load_intents(None, routine_names())
     recognizer = make_recognizer(engine, None, intents)
     room = room_audio(seconds, talk)
-    chunks: list[AudioChunk] = list(room.chunks(30, until=seconds))  # mixed before timing
+    chunks: list[AudioChunk] = list(room.chunks(CHUNK_MS, until=seconds))  # mixed before timing
     decisions: list[Decision] = []
     listener = Listener(
         recognizer,

@@ -26,13 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voicecoach.audio.chunk import CHUNK_MS, SPEECH_RATE
 from voicecoach.coaching.clock import FakeClock
 from voicecoach.coaching.coach import Coach
 from voicecoach.coaching.machine import ENDED, HOLDING, PAUSED, REPPING
 from voicecoach.coaching.session import Session
 from voicecoach.commands.intents import load_intents
+from voicecoach.recognition.engines import make_recognizer
 from voicecoach.recognition.listener import Decision, Listener
-from voicecoach.recognition.recognizer import make_recognizer
 from voicecoach.recognition.vad import UtteranceSegmenter, VadSettings
 from voicecoach.routines.library import find_routine, routine_names
 from voicecoach.sim.room import Room, RoomSpeaker, rms_dbfs
@@ -40,8 +41,7 @@ from voicecoach.voice import synth
 
 P50_MS = 250.0
 P95_MS = 400.0
-CHUNK = 480  # 30 ms at 16 kHz, as the microphone delivers
-RATE = 16000
+CHUNK = SPEECH_RATE * CHUNK_MS // 1000  # samples, as the microphone delivers them
 QUIET_BEFORE = 0.6  # seconds of coach silence before the person speaks
 GIVE_UP = 4.0  # seconds after the words end with no action: a miss
 VOICES = ("en-us", "en-us+f2", "en-gb+m3", "en-us+m1")
@@ -76,14 +76,14 @@ class Spoken:
 
 def words_end(samples: np.ndarray, start: float) -> float:
     """Room seconds at which the speech in ``samples`` (placed at ``start``) falls silent."""
-    step = RATE // 100
+    step = SPEECH_RATE // 100
     loud = [
         i
         for i in range(0, len(samples) - step + 1, step)
         if rms_dbfs(samples[i : i + step]) > -45.0
     ]
     last = (loud[-1] + step) if loud else len(samples)
-    return start + last / RATE
+    return start + last / SPEECH_RATE
 
 
 class TimedSpeaker(RoomSpeaker):
@@ -158,7 +158,7 @@ def run(
         if current is not None and origin is None:
             origin = (time.perf_counter(), room.time)
         if origin is not None:  # in real time: a chunk is there once its last sample was said
-            due = origin[0] + room.time + CHUNK / RATE - origin[1]
+            due = origin[0] + room.time + CHUNK / SPEECH_RATE - origin[1]
             ahead = due - time.perf_counter()
             if ahead > 0:
                 time.sleep(ahead)

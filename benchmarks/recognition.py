@@ -1,12 +1,14 @@
 """Recognition benchmark: command accuracy by SNR, false accepts, processing time.
 
-Speech is synthesized with espeak-ng (several voices and speeds) into a temp dir,
-mixed with noise at fixed SNRs and through one reverberant room (sox), and run
-through the same path as ``voicecoach recognize`` (VAD segmenter, then engine).
+Speech is synthesized with espeak-ng (several voices and speeds), mixed with noise at
+fixed SNRs and through one reverberant room (sox, in a temp dir), and played to the
+live listener as ``voicecoach recognize`` plays a file (30 ms chunks through the VAD
+segmenter, the engine and intent matching; ``--early`` adds the listener's early
+decisions, see voicecoach/recognition/recording.py).
 espeak-ng stands in for people here; the rejection threshold was chosen on the
 TUNE voices, and the figures that count are on the EVAL voices, which were held out.
 
-    python benchmarks/recognition.py [--quick] [--engine E] [--model DIR] [--tune]
+    python benchmarks/recognition.py [--quick] [--engine E] [--model DIR] [--tune] [--early]
 
 Exits 1 when a target is missed.
 """
@@ -16,28 +18,32 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
-import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 from hassil.sample import sample_expression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from voicecoach import paths
-from voicecoach.audio.chunk import AudioChunk
-from voicecoach.audio.wav import read_wav_mono
-from voicecoach.commands.intents import load_intents
+from not_commands import NEGATIVES, cue_texts
+
+from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples, convert, split
+from voicecoach.audio.wav import read_wav
+from voicecoach.commands.intents import CommandIntents, load_intents
 from voicecoach.commands.names import Command
+from voicecoach.recognition.engines import make_recognizer
 from voicecoach.recognition.grammar import spoken
-from voicecoach.recognition.listener import Listener
-from voicecoach.recognition.recognizer import best_of, make_recognizer
-from voicecoach.recognition.vad import segment
+from voicecoach.recognition.listener import EARLY_DECISION
+from voicecoach.recognition.recognizer import Recognition, Recognizer
+from voicecoach.recognition.recording import best_of, hear
+from voicecoach.voice import synth as tts
 from voicecoach.voice.speaker import RecordingSpeaker
 
 TUNE_VOICES = ["en-us", "en-gb-x-rp", "en", "en-us+f3", "en-us+m1"]
@@ -47,85 +53,6 @@ SNRS = [24, 18, 12, 9, 6]
 TARGETS = {"clean": 0.97, 9: 0.93}
 MAX_FA_PER_HOUR = 1.0
 MAX_XRT = 0.05
-
-NEGATIVES = [
-    "next week we will go to the beach",
-    "I paused the video",
-    "can you pass me the remote",
-    "my back feels a bit stiff this morning",
-    "stop by the shop on your way home",
-    "we should go back to that restaurant",
-    "the weather is nice today",
-    "did you remember to feed the cat",
-    "I will continue reading my book later",
-    "that was a really good movie",
-    "what time is the meeting tomorrow",
-    "I need to buy milk and bread",
-    "my knee hurts a little when I bend it",
-    "this mat is very comfortable",
-    "let me finish this email first",
-    "the next bus leaves in ten minutes",
-    "I skipped breakfast today",
-    "hold the door for me please",
-    "she said she would repeat the class",
-    "keep the change",
-    "turn the music down a little",
-    "how long have you lived here",
-    "I'm ready for the weekend",
-    "wait until the kettle boils",
-    "that exercise was harder than I thought",
-    "my physiotherapist said to stretch every day",
-    "start the car and warm it up",
-    "help yourself to some coffee",
-]
-FALLBACK_CUES = [
-    "hold for fifteen seconds",
-    "switch sides",
-    "exhale and flatten your back",
-    "next move is pelvic tilt",
-    "five four three two one",
-]
-CUE_FILL = {
-    "move": "pelvic tilt", "position": "lying on your back", "seconds": "fifteen seconds",
-    "n": "three", "side": "left", "count": "ten", "rep": "four", "round": "two",
-    "rounds": "three", "title": "back routine", "time": "twelve minutes", "what": "cat cow",
-    "name": "yoga", "known": "back", "closing": "Nice work.", "more": "two",
-    "reminder": "Keep breathing.", "done": "six moves", "skipped": "one move",
-    "where": "halfway through", "done_part": "", "ago": "two days",
-}  # fmt: skip
-
-
-ROUTINE_SKIP = {"id", "sides"}  # routine fields that are never spoken
-
-
-def routine_texts(value: object) -> list[str]:
-    """Every sentence a routine file holds (names, set-up, form cues, closings...)."""
-    if isinstance(value, str):
-        return [value] if re.search(r"[A-Za-z]{2}", value) else []
-    if isinstance(value, dict):
-        return [t for k, v in value.items() if k not in ROUTINE_SKIP for t in routine_texts(v)]
-    if isinstance(value, list):
-        return [t for v in value for t in routine_texts(v)]
-    return []
-
-
-def cue_texts() -> list[str]:
-    """Every cue the coach speaks (placeholders filled) and every routine text."""
-    path = paths.PACKAGE_DIR / "coaching" / "cues.yaml"
-    if not path.is_file():
-        return FALLBACK_CUES
-    cues = yaml.safe_load(path.read_text()) or {}
-    texts = []
-    for template in cues.values():
-        if isinstance(template, str):
-            text = re.sub(r"\{(\w+)\}", lambda m: CUE_FILL.get(m.group(1), "five"), template)
-            if text.strip(" .,"):
-                texts.append(text)
-    for routine in sorted((paths.PACKAGE_DIR / "routines").glob("*.yaml")):
-        data = yaml.safe_load(routine.read_text()) or {}
-        data.pop("name", None)  # the file's id; the coach says its title
-        texts.extend(routine_texts(data))
-    return texts
 
 
 def every_phrasing(intents, pick: random.Random, per_template: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -144,9 +71,9 @@ def every_phrasing(intents, pick: random.Random, per_template: int) -> list[str]
     return out
 
 
-def synth(text: str, voice: str, speed: int, out: Path) -> np.ndarray:
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(out), text], check=True)
-    return read_wav_mono(out)
+def synth(text: str, voice: str, speed: int) -> Samples:
+    """``text`` spoken by espeak-ng, mono at SPEECH_RATE."""
+    return tts.synthesize(text, voice, speed, target_rate=SPEECH_RATE).samples[:, 0]
 
 
 def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -158,8 +85,8 @@ def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def place(speech: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Speech inside a stretch of live audio: quiet room tone before and after."""
-    lead = rng.normal(0, 8, int(16000 * rng.uniform(0.4, 0.9)))
-    tail = rng.normal(0, 8, int(16000 * 0.9))
+    lead = rng.normal(0, 8, int(SPEECH_RATE * rng.uniform(0.4, 0.9)))
+    tail = rng.normal(0, 8, int(SPEECH_RATE * 0.9))
     return np.concatenate([lead, speech.astype(np.float64), tail])
 
 
@@ -171,23 +98,55 @@ def mix(audio: np.ndarray, speech: np.ndarray, snr: float, rng: np.random.Genera
 
 
 def reverb(audio: np.ndarray, work: Path) -> np.ndarray:
-    """``audio`` played in a reverberant room (sox; its clipping warnings are not shown)."""
+    """``audio`` played in a reverberant room (sox; its clipping warnings are not shown).
+
+    ``-R`` seeds sox's dither: without it every run hears a slightly different room.
+    """
     src, dst = work / "dry.raw", work / "wet.wav"
     np.clip(audio, -32768, 32767).astype("<i2").tofile(src)
-    fmt = ["-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c", "1"]
-    sox = ["sox", *fmt, str(src), str(dst), "reverb", "60", "50", "80"]
+    fmt = ["-t", "raw", "-r", str(SPEECH_RATE), "-e", "signed", "-b", "16", "-c", "1"]
+    sox = ["sox", "-R", *fmt, str(src), str(dst), "reverb", "60", "50", "80"]
     subprocess.run(sox, check=True, capture_output=True)
-    return read_wav_mono(dst)[: len(audio) + 8000].astype(np.float64)
+    wet = read_wav(dst)
+    return convert(wet.samples, wet.rate, SPEECH_RATE)[: len(audio) + 8000].astype(np.float64)
 
 
-def decode(recognizer, audio: np.ndarray, times: list[float]):  # type: ignore[no-untyped-def]
-    pcm = np.clip(audio, -32768, 32767).astype(np.int16)
-    results = []
-    for utt in segment(pcm, 16000):
+@dataclass
+class Timed:
+    """A recognizer that notes each decode's processing time per second of its audio."""
+
+    inner: Recognizer
+    times: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.sample_rate = self.inner.sample_rate
+        self.engine = self.inner.engine
+        self.intents: CommandIntents = self.inner.intents
+
+    def recognize(self, samples: Samples) -> Recognition:
         began = time.perf_counter()
-        results.append(recognizer.recognize(utt.samples))
-        times.append((time.perf_counter() - began) / max(len(utt.samples) / 16000, 0.1))
-    return best_of(results)
+        result = self.inner.recognize(samples)
+        seconds = max(len(samples) / self.sample_rate, 0.1)
+        self.times.append((time.perf_counter() - began) / seconds)
+        return result
+
+
+def chunks(audio: np.ndarray) -> Iterator[AudioChunk]:
+    """``audio`` (at SPEECH_RATE) in the chunks a microphone would deliver."""
+    pcm = np.clip(audio, -32768, 32767).astype(np.int16)
+    return split(AudioChunk(pcm, SPEECH_RATE))
+
+
+def decode(
+    recognizer: Recognizer, audio: np.ndarray, early: float | None = None
+) -> tuple[str, Command | None]:
+    """What ``voicecoach recognize`` would report for ``audio``: the text, the command."""
+    got = best_of(hear(recognizer, chunks(audio), early=early))
+    return ("", None) if got is None else (got.text, got.command)
+
+
+def name(command: Command | None) -> str | None:
+    return command.name if command is not None else None
 
 
 class _CoachSpeaking(RecordingSpeaker):
@@ -197,15 +156,12 @@ class _CoachSpeaking(RecordingSpeaker):
         return True
 
 
-def obeyed_while_speaking(recognizer, audio: np.ndarray) -> list[Command]:  # type: ignore[no-untyped-def]
+def obeyed_while_speaking(
+    recognizer: Recognizer, audio: np.ndarray, early: float | None
+) -> list[Command]:
     """Commands the live listener would act on if ``audio`` came in while the coach spoke."""
-    posted: list[Command] = []
-    listener = Listener(recognizer, _CoachSpeaking(), posted.append, early=None)
-    pcm = np.clip(audio, -32768, 32767).astype(np.int16)
-    for start in range(0, len(pcm), 480):
-        listener.feed(AudioChunk(pcm[start : start + 480], 16000, start / 16000))
-    listener.feed(AudioChunk(np.zeros(16000, np.int16), 16000, len(pcm) / 16000))
-    return posted
+    decisions = hear(recognizer, chunks(audio), _CoachSpeaking(), early=early)
+    return [d.command for d in decisions if d.command is not None and not d.ignored]
 
 
 def main() -> int:
@@ -214,9 +170,16 @@ def main() -> int:
     ap.add_argument("--tune", action="store_true", help="run on the tuning voices instead")
     ap.add_argument("--engine", default=None)
     ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument(
+        "--early",
+        action="store_true",
+        help="decide early, as the live listener does (by default: at each endpoint)",
+    )
     args = ap.parse_args()
+    early = EARLY_DECISION if args.early else None
     intents = load_intents(routine_names=["back"])
     recognizer = make_recognizer(args.engine, args.model, intents)
+    timed = Timed(recognizer)
     voices = TUNE_VOICES if args.tune else EVAL_VOICES
     speeds = SPEEDS[:1] if args.quick else SPEEDS
     rng = np.random.default_rng(11)
@@ -229,13 +192,12 @@ def main() -> int:
     heard = {c: 0 for c in conditions}  # the engine's best path was right, accepted or not
     total = {c: 0 for c in conditions}
     by_voice: dict[tuple[str, str | int], list[int]] = {}  # (voice, condition): [right, n]
-    times: list[float] = []
     misses: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for i, phrase in enumerate(phrases):
             voice, speed = voices[i % len(voices)], speeds[(i // len(voices)) % len(speeds)]
-            speech = synth(phrase, voice, speed, work / "s.wav")
+            speech = synth(phrase, voice, speed)
             clean = place(speech, rng)
             expected = intents.match(phrase)
             for cond in conditions:
@@ -245,45 +207,39 @@ def main() -> int:
                     audio = reverb(clean, work)
                 else:
                     audio = mix(clean, speech, float(cond), rng)
-                got = decode(recognizer, audio, times)
-                ok = expected is not None and got.intent == expected.name
-                ok = ok and expected is not None and got.slots == expected.slots
+                text, command = decode(timed, audio, early)
+                ok = expected is not None and command == expected
                 correct[cond] += ok
                 total[cond] += 1
-                path = intents.match(got.text) if got.text else None
-                heard[cond] += (
-                    path is not None
-                    and expected is not None
-                    and ((path.name, path.slots) == (expected.name, expected.slots))
-                )
+                heard[cond] += expected is not None and intents.match(text) == expected
                 tally = by_voice.setdefault((voice, cond), [0, 0])
                 tally[0] += ok
                 tally[1] += 1
                 if not ok and cond == "clean":
-                    misses.append(f"{phrase!r} ({voice}) -> {got.text!r} {got.intent}")
+                    misses.append(f"{phrase!r} ({voice}) -> {text!r} {name(command)}")
         negatives = [(t, v) for t in NEGATIVES for v in voices]
         neg_fa, neg_seconds = 0, 0.0
         for text, voice in negatives:
-            speech = synth(text, voice, speeds[0], work / "n.wav")
+            speech = synth(text, voice, speeds[0])
             for cond in ("clean", 12):
                 audio = place(speech, rng)
                 if cond != "clean":
                     audio = mix(audio, speech, 12.0, rng)
-                neg_seconds += len(speech) / 16000
-                got = decode(recognizer, audio, times)
-                if got.accepted:
+                neg_seconds += len(speech) / SPEECH_RATE
+                heard_text, command = decode(timed, audio, early)
+                if command is not None:
                     neg_fa += 1
-                    misses.append(f"NEG {text!r} ({voice}) -> {got.text!r} {got.intent}")
+                    misses.append(f"NEG {text!r} ({voice}) -> {heard_text!r} {command.name}")
         cues = cue_texts()
         self_fa = obeyed = 0
         for text in cues:
-            speech = synth(text, voices[0], 175, work / "c.wav")
+            speech = synth(text, voices[0], 175)
             audio = place(speech, rng)
-            got = decode(recognizer, audio, times)
-            if got.accepted:
+            heard_text, command = decode(timed, audio, early)
+            if command is not None:
                 self_fa += 1
-                misses.append(f"CUE {text!r} -> {got.text!r} {got.intent}")
-            acted = obeyed_while_speaking(recognizer, audio)
+                misses.append(f"CUE {text!r} -> {heard_text!r} {command.name}")
+            acted = obeyed_while_speaking(recognizer, audio, early)  # untimed, as before
             obeyed += bool(acted)
             if acted:
                 misses.append(f"CUE OBEYED {text!r} -> {[c.name for c in acted]}")
@@ -297,7 +253,7 @@ def main() -> int:
             f"| {label} | {correct[cond] / total[cond]:.1%} | {heard[cond] / total[cond]:.1%} "
             f"| {total[cond]} |"
         )
-    xrt = np.array(times)
+    xrt = np.array(timed.times)
     print(f"false accepts on negative speech: {neg_fa} in {neg_seconds / 60:.1f} min")
     print(f"  = {fa_per_hour:.1f} per hour of negative speech")
     print(f"self-voice false accepts: {self_fa} of {len(cues)} cues")

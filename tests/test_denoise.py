@@ -2,10 +2,10 @@
 
 import numpy as np
 
+from voicecoach.audio.chunk import SPEECH_RATE
 from voicecoach.recognition.denoise import (
     NOISY_BELOW_DB,
     PAD_SECONDS,
-    RATE,
     prepare,
     speech_frames,
     speech_to_background_db,
@@ -16,9 +16,9 @@ from voicecoach.recognition.denoise import (
 def tone_burst(noise_rms: float, seed: int = 0) -> np.ndarray:
     """0.5 s of background, 1 s of a voiced-like tone, 0.5 s of background."""
     rng = np.random.default_rng(seed)
-    t = np.arange(RATE) / RATE
+    t = np.arange(SPEECH_RATE) / SPEECH_RATE
     voiced = 6000 * np.sin(2 * np.pi * 180 * t) * np.sin(np.pi * t)
-    body = np.concatenate([np.zeros(RATE // 2), voiced, np.zeros(RATE // 2)])
+    body = np.concatenate([np.zeros(SPEECH_RATE // 2), voiced, np.zeros(SPEECH_RATE // 2)])
     noisy = body + rng.normal(0, noise_rms, len(body))
     return np.clip(noisy, -32768, 32767).astype(np.int16)
 
@@ -43,8 +43,8 @@ def test_suppression_lowers_the_background_and_keeps_the_length() -> None:
     noisy = tone_burst(1500)
     cleaned = suppress_noise(noisy)
     assert len(cleaned) == len(noisy) - len(noisy) % 160
-    tail = slice(int(1.6 * RATE), int(1.95 * RATE))  # background only
-    middle = slice(int(0.9 * RATE), int(1.1 * RATE))  # the tone
+    tail = slice(int(1.6 * SPEECH_RATE), int(1.95 * SPEECH_RATE))  # background only
+    middle = slice(int(0.9 * SPEECH_RATE), int(1.1 * SPEECH_RATE))  # the tone
 
     def rms(x: np.ndarray) -> float:
         return float(np.sqrt(np.mean(x.astype(float) ** 2)))
@@ -55,7 +55,7 @@ def test_suppression_lowers_the_background_and_keeps_the_length() -> None:
 
 
 def test_prepare_denoises_only_noisy_audio_and_pads_both_ends() -> None:
-    pad = int(RATE * PAD_SECONDS)
+    pad = int(SPEECH_RATE * PAD_SECONDS)
     quiet = tone_burst(10)
     ready = prepare(quiet)
     assert len(ready) == len(quiet) + 2 * pad
@@ -63,4 +63,4 @@ def test_prepare_denoises_only_noisy_audio_and_pads_both_ends() -> None:
     noisy = tone_burst(1500)
     ready = prepare(noisy)
     body = ready[pad:-pad]
-    assert np.std(body[int(1.6 * RATE) :]) < np.std(noisy[int(1.6 * RATE) :]) / 3
+    assert np.std(body[int(1.6 * SPEECH_RATE) :]) < np.std(noisy[int(1.6 * SPEECH_RATE) :]) / 3

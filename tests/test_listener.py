@@ -1,4 +1,4 @@
-"""The own-voice guard: what the listener passes on while the coach speaks."""
+"""The listener: the own-voice guard, early decisions, intent matching, rates, the end."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pytest
 
-from voicecoach.audio.chunk import AudioChunk
+from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples
+from voicecoach.commands.intents import CommandIntents, load_intents
 from voicecoach.commands.names import Command
 from voicecoach.recognition.listener import Decision, Listener
 from voicecoach.recognition.recognizer import Recognition
@@ -18,33 +19,58 @@ from voicecoach.recognition.vad import Pending, Utterance
 from voicecoach.voice.speaker import RecordingSpeaker
 
 T = TypeVar("T")
+INTENTS = load_intents()
 
 
 @dataclass
 class ScriptedRecognizer:
-    """Answers each utterance with the next scripted result."""
+    """Answers each utterance with the next scripted result; notes how long each one was."""
 
     results: list[Recognition]
-    sample_rate: int = 16000
+    sample_rate: int = SPEECH_RATE
     engine: str = "scripted"
+    intents: CommandIntents = field(default_factory=lambda: INTENTS)
+    lengths: list[int] = field(default_factory=list)
 
-    def recognize(self, samples: np.ndarray) -> Recognition:  # type: ignore[type-arg]
+    def recognize(self, samples: Samples) -> Recognition:
+        self.lengths.append(len(samples))
         return self.results.pop(0)
+
+
+def heard(text: str, confidence: float) -> Recognition:
+    """A hearing the engine accepted."""
+    return Recognition(text, accepted=True, confidence=confidence)
+
+
+def turned_down(text: str, confidence: float) -> Recognition:
+    """A hearing the engine rejected."""
+    return Recognition(text, accepted=False, confidence=confidence)
 
 
 @dataclass
 class OneUtterancePerChunk:
-    """A segmenter that closes one utterance at the end of every chunk."""
+    """A segmenter that closes one utterance at the end of every chunk, at the chunk's rate.
+
+    Flushing closes one more, ``left_open`` seconds long, if there is one.
+    """
+
+    left_open: float = 0.0
 
     def feed(self, chunk: AudioChunk) -> list[Utterance]:
         end = chunk.timestamp + chunk.duration
-        return [Utterance(chunk.samples.reshape(-1), chunk.timestamp, end)]
+        return [Utterance(chunk.samples.reshape(-1), chunk.rate, chunk.timestamp, end)]
 
     def pending(self) -> None:
         return None
 
     def abandon(self) -> None:
         raise AssertionError("nothing is ever open")
+
+    def flush(self) -> list[Utterance]:
+        if not self.left_open:
+            return []
+        samples = np.zeros(round(self.left_open * SPEECH_RATE), np.int16)
+        return [Utterance(samples, SPEECH_RATE, 10.0, 10.0 + self.left_open)]
 
 
 @dataclass
@@ -55,8 +81,8 @@ class SpeakingSpeaker(RecordingSpeaker):
         return self.speaking.pop(0)
 
 
-def chunk(at: float) -> AudioChunk:
-    return AudioChunk(np.zeros((480, 1), dtype=np.int16), 16000, at)
+def chunk(at: float, rate: int = SPEECH_RATE) -> AudioChunk:
+    return AudioChunk(np.zeros((rate * 30 // 1000, 1), dtype=np.int16), rate, at)
 
 
 def run(results: list[Recognition], speaking: list[bool]) -> tuple[list[Command], list[str]]:
@@ -72,17 +98,17 @@ def run(results: list[Recognition], speaking: list[bool]) -> tuple[list[Command]
 
 
 def test_commands_pass_when_the_coach_is_quiet() -> None:
-    posted, ignored = run([Recognition("next", "next", {}, 0.5)], [False])
+    posted, ignored = run([heard("next", 0.5)], [False])
     assert posted == [Command("next")] and ignored == [""]
 
 
 def test_ordinary_commands_are_dropped_while_the_coach_speaks() -> None:
-    posted, ignored = run([Recognition("next", "next", {}, 0.99)], [True])
+    posted, ignored = run([heard("next", 0.99)], [True])
     assert posted == [] and ignored == ["the coach was speaking"]
 
 
 def test_barge_in_needs_a_sure_hearing_over_the_coach() -> None:
-    results = [Recognition("pause", "pause", {}, 0.5), Recognition("stop", "stop", {}, 0.97)]
+    results = [heard("pause", 0.5), heard("stop", 0.97)]
     posted, ignored = run(results, [True, True])
     assert posted == [Command("stop")]
     assert ignored[0].startswith("not sure enough over the coach's voice")
@@ -91,9 +117,9 @@ def test_barge_in_needs_a_sure_hearing_over_the_coach() -> None:
 def test_a_command_the_session_waits_for_passes_a_lower_bar() -> None:
     posted: list[Command] = []
     results = [
-        Recognition("resume", None, {}, 0.3),  # rejected by the engine, but expected
-        Recognition("next", None, {}, 0.3),  # rejected and not expected: stays rejected
-        Recognition("resume", None, {}, 0.1),  # too unsure even for an expected command
+        turned_down("keep going", 0.3),  # rejected by the engine, but expected
+        turned_down("next", 0.3),  # rejected and not expected: stays rejected
+        turned_down("resume", 0.1),  # too unsure even for an expected command
     ]
     listener = Listener(
         ScriptedRecognizer(results),
@@ -101,11 +127,46 @@ def test_a_command_the_session_waits_for_passes_a_lower_bar() -> None:
         posted.append,
         segmenter=OneUtterancePerChunk(),
         expected=lambda: frozenset({"resume"}),
-        match=lambda text: Command(text),
     )
     for i in range(3):
         listener.feed(chunk(i * 0.03))
     assert posted == [Command("resume")]
+
+
+def test_what_a_hearing_means_comes_from_the_recognizers_intents() -> None:
+    results = [heard("start back routine", 0.8), heard("give me", 0.9), turned_down("next", 0.9)]
+    posted, ignored = run(results, [False, False, False])
+    assert posted == [Command("start", {"routine": "back"})]  # the others name no command
+    assert ignored == ["", "", ""]
+
+
+def test_an_utterance_at_another_rate_reaches_the_recognizer_at_its_rate() -> None:
+    recognizer = ScriptedRecognizer([heard("next", 0.9), heard("next", 0.9)])
+    listener = Listener(
+        recognizer, RecordingSpeaker(), lambda command: None, segmenter=OneUtterancePerChunk()
+    )
+    listener.feed(chunk(0.0, rate=8000))  # 30 ms: 240 samples at 8 kHz
+    listener.feed(chunk(0.03, rate=44100))
+    per_chunk = SPEECH_RATE * 30 // 1000  # both 30 ms, so this many samples at SPEECH_RATE
+    assert len(recognizer.lengths) == 2
+    assert all(abs(n - per_chunk) <= 2 for n in recognizer.lengths), recognizer.lengths
+
+
+def test_flush_decides_the_utterance_still_open_at_the_end() -> None:
+    posted: list[Command] = []
+    seen: list[Decision] = []
+    listener = Listener(
+        ScriptedRecognizer([heard("next", 0.9), heard("pause", 0.8)]),
+        RecordingSpeaker(),
+        posted.append,
+        segmenter=OneUtterancePerChunk(left_open=0.5),
+        on_decision=seen.append,
+    )
+    listener.feed(chunk(0.0))
+    last = listener.flush()
+    assert [d.command for d in last] == [Command("pause")]
+    assert last[0].start == 10.0 and last[0].decided == pytest.approx(0.03)
+    assert posted == [Command("next"), Command("pause")] and seen[-1] is last[0]
 
 
 class SameThread(Executor):
@@ -137,7 +198,8 @@ class ScriptedPause:
 
     def _utterance(self) -> Utterance:
         start, end = self._span(self.chunks)
-        return Utterance(np.zeros(round((end - start) * 16000), np.int16), start, end)
+        samples = np.zeros(round((end - start) * SPEECH_RATE), np.int16)
+        return Utterance(samples, SPEECH_RATE, start, end)
 
     def feed(self, chunk: AudioChunk) -> list[Utterance]:
         self.chunks += 1
@@ -155,6 +217,9 @@ class ScriptedPause:
 
     def abandon(self) -> None:
         self.abandoned = True
+
+    def flush(self) -> list[Utterance]:
+        return []
 
 
 def listen(
@@ -174,7 +239,7 @@ def listen(
 
 def test_an_accepted_command_is_acted_on_before_the_endpoint() -> None:
     segmenter = ScriptedPause(spans=[(0.1, 0.6)], closes_at=15)
-    decisions, recognizer = listen([Recognition("next", "next", {}, 0.9)], segmenter, 20)
+    decisions, recognizer = listen([heard("next", 0.9)], segmenter, 20)
     assert [d.command for d in decisions] == [Command("next")]
     assert decisions[0].decided == pytest.approx(5 * 0.03)  # after 5 quiet frames, not 15
     assert segmenter.abandoned and recognizer.results == []
@@ -182,7 +247,7 @@ def test_an_accepted_command_is_acted_on_before_the_endpoint() -> None:
 
 def test_a_rejected_hearing_waits_for_the_endpoint_and_is_decoded_once() -> None:
     segmenter = ScriptedPause(spans=[(0.1, 0.6)], closes_at=15)
-    decisions, recognizer = listen([Recognition("give me", None, {}, 0.1)], segmenter, 20)
+    decisions, recognizer = listen([turned_down("give me", 0.1)], segmenter, 20)
     assert len(decisions) == 1 and decisions[0].command is None
     assert decisions[0].decided == pytest.approx(15 * 0.03)
     assert not segmenter.abandoned and recognizer.results == []
@@ -193,8 +258,8 @@ def test_speech_that_goes_on_is_decoded_again_as_a_whole() -> None:
     spans = [(0.1, 0.5)] * 6 + [(0.1, 1.2)]
     segmenter = ScriptedPause(spans=spans, closes_at=30)
     results = [
-        Recognition("give me", None, {}, 0.1),
-        Recognition("give me a second", "pause", {}, 0.9),
+        turned_down("give me", 0.1),
+        heard("give me a second", 0.9),
     ]
     decisions, recognizer = listen(results, segmenter, 30)
     assert [d.command for d in decisions] == [Command("pause")]

@@ -12,6 +12,7 @@ import pytest
 from fakesd import FakeSoundDevice, device
 
 from voicecoach.audio import devices, mic
+from voicecoach.audio.chunk import SPEECH_RATE
 from voicecoach.audio.mic import DeviceLost, MicrophoneSource, WavSource
 from voicecoach.errors import AudioError
 
@@ -30,8 +31,8 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSoundDevice:
 def test_microphone_yields_30ms_chunks_with_timestamps(fake: FakeSoundDevice) -> None:
     with MicrophoneSource() as source:
         chunks = list(islice(source, 5))
-    assert source.rate == 16000
-    assert all(c.rate == 16000 and c.samples.shape == (480, 1) for c in chunks)
+    assert source.rate == SPEECH_RATE
+    assert all(c.rate == SPEECH_RATE and c.samples.shape == (480, 1) for c in chunks)
     assert [round(c.timestamp, 3) for c in chunks] == [0.0, 0.03, 0.06, 0.09, 0.12]
     joined = np.concatenate([c.samples[:, 0] for c in chunks])
     assert np.array_equal(joined, (np.arange(len(joined)) % 100).astype(np.int16))
@@ -40,8 +41,8 @@ def test_microphone_yields_30ms_chunks_with_timestamps(fake: FakeSoundDevice) ->
     assert stream.kwargs["dtype"] == "int16"
 
 
-def test_device_rate_is_used_when_16k_is_refused(fake: FakeSoundDevice) -> None:
-    fake.rates_refused = {16000}
+def test_device_rate_is_used_when_the_speech_rate_is_refused(fake: FakeSoundDevice) -> None:
+    fake.rates_refused = {SPEECH_RATE}
     with MicrophoneSource("built-in") as source:
         chunk = next(iter(source))
     assert source.rate == 48000
@@ -110,7 +111,7 @@ def test_wav_source_gives_the_file_back_in_chunks(tmp_path: Path) -> None:
     path = write_wav(tmp_path / "a.wav", samples, 16000)
     source = WavSource(path)
     chunks = list(source)
-    assert source.rate == 16000
+    assert source.rate == 16000  # the file's own
     assert len(chunks) == 34  # 33 full 30 ms chunks and a 10 ms rest
     assert chunks[1].timestamp == pytest.approx(0.03)
     assert np.array_equal(np.concatenate([c.samples for c in chunks]), samples)

@@ -9,14 +9,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voicecoach.audio.chunk import AudioChunk
+from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk
 from voicecoach.sim.room import Room, RoomSpeaker, rms_dbfs
-
-RATE = 16000
 
 
 def tone(seconds: float, value: int = 1000) -> np.ndarray:
-    return np.full(round(seconds * RATE), value, dtype=np.int16)
+    return np.full(round(seconds * SPEECH_RATE), value, dtype=np.int16)
 
 
 def read_all(room: Room, seconds: float, chunk: int = 480) -> np.ndarray:
@@ -31,18 +29,18 @@ def test_sources_are_heard_at_their_times_and_silence_elsewhere() -> None:
     room.add(tone(0.1, 500), at=0.2)
     room.add(tone(0.1, -700), at=0.5)
     heard = read_all(room, 1.0)
-    assert np.all(heard[: int(0.2 * RATE)] == 0)
-    assert np.all(heard[int(0.2 * RATE) : int(0.3 * RATE)] == 500)
-    assert np.all(heard[int(0.3 * RATE) : int(0.5 * RATE)] == 0)
-    assert np.all(heard[int(0.5 * RATE) : int(0.6 * RATE)] == -700)
-    assert np.all(heard[int(0.6 * RATE) :] == 0)
+    assert np.all(heard[: int(0.2 * SPEECH_RATE)] == 0)
+    assert np.all(heard[int(0.2 * SPEECH_RATE) : int(0.3 * SPEECH_RATE)] == 500)
+    assert np.all(heard[int(0.3 * SPEECH_RATE) : int(0.5 * SPEECH_RATE)] == 0)
+    assert np.all(heard[int(0.5 * SPEECH_RATE) : int(0.6 * SPEECH_RATE)] == -700)
+    assert np.all(heard[int(0.6 * SPEECH_RATE) :] == 0)
 
 
 def test_chunks_carry_rate_and_timestamps() -> None:
     room = Room()
     chunks = list(room.chunks(chunk_ms=30, until=0.1))
     assert [round(c.timestamp, 3) for c in chunks] == [0.0, 0.03, 0.06, 0.09]
-    assert all(c.rate == RATE and c.samples.shape == (480, 1) for c in chunks)
+    assert all(c.rate == SPEECH_RATE and c.samples.shape == (480, 1) for c in chunks)
 
 
 def test_audio_at_other_rates_is_converted() -> None:
@@ -58,7 +56,7 @@ def test_overlapping_voices_add_and_clip() -> None:
     room.add(tone(0.1, 20000), at=0.05)
     heard = read_all(room, 0.2)
     assert heard[100] == 20000
-    assert heard[int(0.07 * RATE)] == 32767
+    assert heard[int(0.07 * SPEECH_RATE)] == 32767
 
 
 def test_sound_placed_in_the_past_starts_now() -> None:
@@ -91,7 +89,7 @@ def test_save_writes_what_was_heard(tmp_path: Path) -> None:
     heard = read_all(room, 0.3)
     path = room.save(tmp_path / "out" / "room.wav")
     with wave.open(str(path)) as w:
-        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (RATE, 1, 2)
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (SPEECH_RATE, 1, 2)
         saved = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
     assert np.array_equal(saved, heard)
 
@@ -110,7 +108,7 @@ def test_mix_equals_clipped_sum_whatever_the_chunking(
     room = Room()
     expected = np.zeros(4000, dtype=np.int64)
     for start, length, value in sources:
-        room.add(np.full(length, value, dtype=np.int16), at=start / RATE)
+        room.add(np.full(length, value, dtype=np.int16), at=start / SPEECH_RATE)
         expected[start : start + length] += value
     parts = []
     while room.position < 4000:
@@ -121,7 +119,7 @@ def test_mix_equals_clipped_sum_whatever_the_chunking(
 
 def fake_synth(text: str, voice: str, rate_wpm: int) -> AudioChunk:
     seconds = len(text) * 0.05 * 170 / rate_wpm
-    return AudioChunk(tone(seconds, 3000).reshape(-1, 1), RATE)
+    return AudioChunk(tone(seconds, 3000).reshape(-1, 1), SPEECH_RATE)
 
 
 def make_speaker(room: Room) -> tuple[RoomSpeaker, list[tuple[str, float]]]:

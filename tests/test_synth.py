@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import io
+import struct
 import wave
 
 import numpy as np
 import pytest
 
+from voicecoach.audio.chunk import SPEECH_RATE
+from voicecoach.audio.wav import parse_wav
 from voicecoach.errors import AudioError
 from voicecoach.sim.room import rms_dbfs
 from voicecoach.voice import synth
 
 
-def test_speech_comes_back_as_audible_mono_16k() -> None:
+def test_speech_comes_back_as_audible_mono_at_the_speech_rate() -> None:
     chunk = synth.synthesize("start back routine")
-    assert chunk.rate == 16000
+    assert chunk.rate == SPEECH_RATE
     assert chunk.samples.dtype == np.int16
     assert chunk.samples.shape[1] == 1
     assert 0.5 < chunk.duration < 4.0
@@ -32,7 +35,7 @@ def test_longer_text_and_slower_rate_take_longer() -> None:
 
 
 def test_native_rate_is_kept_when_asked() -> None:
-    assert synth.synthesize("pause", target_rate=None).rate == 22050
+    assert synth.synthesize("pause", target_rate=None).rate == synth.ESPEAK_RATE
 
 
 def test_results_are_cached_and_read_only() -> None:
@@ -73,9 +76,22 @@ def test_parse_wav_reads_pcm_and_rejects_garbage() -> None:
         w.setsampwidth(2)
         w.setframerate(8000)
         w.writeframes(np.arange(20, dtype="<i2").tobytes())
-    chunk = synth.parse_wav(buf.getvalue())
+    chunk = parse_wav(buf.getvalue(), "a test buffer")
     assert chunk.rate == 8000
     assert chunk.samples.shape == (10, 2)
     assert chunk.samples[1, 0] == 2
-    with pytest.raises(AudioError):
-        synth.parse_wav(b"not a wav file at all")
+    with pytest.raises(AudioError, match="cannot read a test buffer: not a RIFF/WAVE file"):
+        parse_wav(b"not a wav file at all", "a test buffer")
+
+
+def test_parse_wav_reads_espeak_ngs_streamed_header() -> None:
+    # espeak-ng --stdout cannot seek back: its RIFF and data sizes are placeholders.
+    body = np.arange(-50, 51, dtype="<i2").tobytes()
+    fmt = struct.pack("<HHIIHH", 1, 1, synth.ESPEAK_RATE, 2 * synth.ESPEAK_RATE, 2, 16)
+    data = (
+        b"RIFF" + struct.pack("<I", 0x7FFFF024) + b"WAVE" + b"fmt " + struct.pack("<I", 16)
+        + fmt + b"data" + struct.pack("<I", 0x7FFFF000) + body
+    )  # fmt: skip
+    chunk = parse_wav(data, "espeak-ng's output")
+    assert chunk.rate == synth.ESPEAK_RATE
+    assert chunk.samples[:, 0].tolist() == list(range(-50, 51))

@@ -1,85 +1,87 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 from speech import needs_espeak, synth
 
-from voicecoach.audio.chunk import AudioChunk, convert
-from voicecoach.recognition.vad import UtteranceSegmenter, VadSettings, segment
+from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, convert, split
+from voicecoach.recognition.vad import Utterance, UtteranceSegmenter, VadSettings
 
 pytestmark = needs_espeak
 
 
-def quiet(seconds: float, rate: int = 16000) -> np.ndarray:
+def quiet(seconds: float, rate: int = SPEECH_RATE) -> np.ndarray:
     return np.random.default_rng(2).normal(0, 30, int(rate * seconds)).astype(np.int16)
 
 
-def test_two_commands_become_two_utterances_with_times(tmp_path: Path) -> None:
-    a, b = synth("pause", tmp_path), synth("keep going", tmp_path)
+def segment(samples: np.ndarray, rate: int = SPEECH_RATE) -> list[Utterance]:
+    """Every utterance in a recording fed in microphone-sized chunks, then flushed."""
+    seg = UtteranceSegmenter()
+    utts = [u for chunk in split(AudioChunk(samples, rate)) for u in seg.feed(chunk)]
+    return utts + seg.flush()
+
+
+def test_two_commands_become_two_utterances_with_times() -> None:
+    a, b = synth("pause"), synth("keep going")
     stream = np.concatenate([quiet(1.0), a, quiet(1.5), b, quiet(1.0)])
-    utts = segment(stream, 16000)
+    utts = segment(stream)
     assert len(utts) == 2
     assert utts[0].start == pytest.approx(1.0, abs=0.15)
-    assert utts[1].start == pytest.approx(1.0 + len(a) / 16000 + 1.5, abs=0.15)
+    assert utts[1].start == pytest.approx(1.0 + len(a) / SPEECH_RATE + 1.5, abs=0.15)
     for utt in utts:
+        assert utt.rate == SPEECH_RATE
         assert 0.2 < utt.duration < 2.0
-        assert len(utt.samples) / 16000 >= utt.duration
+        assert len(utt.samples) / SPEECH_RATE >= utt.duration
 
 
-def test_any_rate_and_channel_count(tmp_path: Path) -> None:
-    speech = synth("what's next", tmp_path)
+def test_any_rate_and_channel_count() -> None:
+    speech = synth("what's next")
     stream = np.concatenate([quiet(0.8), speech, quiet(1.0)])
-    stereo44 = convert(stream, 16000, 44100)
+    stereo44 = convert(stream, SPEECH_RATE, 44100)
     stereo44 = np.stack([stereo44, stereo44], axis=1)
-    seg = UtteranceSegmenter()
-    utts = []
-    for i in range(0, len(stereo44), 4410):
-        utts += seg.feed(AudioChunk(stereo44[i : i + 4410], 44100))
-    utts += seg.flush()
+    utts = segment(stereo44, 44100)
     assert len(utts) == 1
     assert utts[0].start == pytest.approx(0.8, abs=0.15)
+    assert utts[0].rate == SPEECH_RATE
 
 
-def test_long_speech_is_conversation_and_dropped(tmp_path: Path) -> None:
+def test_long_speech_is_conversation_and_dropped() -> None:
     talk = synth(
         "so yesterday I went to the market and bought apples, pears, bread, cheese and "
-        "a lot of other things because we are having friends over for dinner on Sunday",
-        tmp_path,
+        "a lot of other things because we are having friends over for dinner on Sunday"
     )
-    assert len(talk) / 16000 > 6
+    assert len(talk) / SPEECH_RATE > 6
     seg = UtteranceSegmenter(VadSettings(max_length=5.0))
     stream = np.concatenate([quiet(0.5), talk, quiet(1.0)])
-    utts = seg.feed(AudioChunk(stream, 16000)) + seg.flush()
+    utts = seg.feed(AudioChunk(stream, SPEECH_RATE)) + seg.flush()
     assert utts == []
     assert seg.dropped_long == 1
 
 
 def test_silence_and_clicks_give_nothing() -> None:
     stream = quiet(3.0)
-    stream[16000:16080] = 20000
-    assert segment(stream, 16000) == []
+    stream[SPEECH_RATE : SPEECH_RATE + 80] = 20000
+    assert segment(stream) == []
 
 
-def test_endpoint_comes_after_trailing_silence(tmp_path: Path) -> None:
-    speech = synth("stop", tmp_path)
+def test_endpoint_comes_after_trailing_silence() -> None:
+    speech = synth("stop")
     seg = UtteranceSegmenter(VadSettings(endpoint=0.45))
-    assert seg.feed(AudioChunk(np.concatenate([quiet(0.5), speech]), 16000)) == []
-    assert len(seg.feed(AudioChunk(quiet(0.5), 16000))) == 1
+    assert seg.feed(AudioChunk(np.concatenate([quiet(0.5), speech]), SPEECH_RATE)) == []
+    assert len(seg.feed(AudioChunk(quiet(0.5), SPEECH_RATE))) == 1
 
 
-def test_an_open_utterance_is_final_once_its_post_roll_has_passed(tmp_path: Path) -> None:
-    speech = synth("keep going", tmp_path)
+def test_an_open_utterance_is_final_once_its_post_roll_has_passed() -> None:
+    speech = synth("keep going")
     seg = UtteranceSegmenter(VadSettings(endpoint=0.45))
     assert seg.pending() is None
     loud = np.flatnonzero(np.abs(speech) > 1000)
     middle = (loud[0] + loud[-1]) // 2
-    seg.feed(AudioChunk(np.concatenate([quiet(0.5), speech[:middle]]), 16000))
+    seg.feed(AudioChunk(np.concatenate([quiet(0.5), speech[:middle]]), SPEECH_RATE))
     assert seg.pending() is None  # mid-word: the audio may still grow
-    seg.feed(AudioChunk(speech[middle : loud[-1]], 16000))
+    seg.feed(AudioChunk(speech[middle : loud[-1]], SPEECH_RATE))
     seen = []
     closed = []
     for _ in range(20):  # 30 ms at a time, as from a microphone
-        closed += seg.feed(AudioChunk(quiet(0.03), 16000))
+        closed += seg.feed(AudioChunk(quiet(0.03), SPEECH_RATE))
         if not closed and (p := seg.pending()) is not None:
             seen.append(p)
     assert len(closed) == 1
@@ -89,10 +91,18 @@ def test_an_open_utterance_is_final_once_its_post_roll_has_passed(tmp_path: Path
     assert all(np.array_equal(p.utterance.samples, closed[0].samples) for p in seen)
 
 
-def test_an_abandoned_utterance_never_closes(tmp_path: Path) -> None:
+def test_an_abandoned_utterance_never_closes() -> None:
     seg = UtteranceSegmenter()
-    seg.feed(AudioChunk(np.concatenate([quiet(0.5), synth("pause", tmp_path)]), 16000))
+    seg.feed(AudioChunk(np.concatenate([quiet(0.5), synth("pause")]), SPEECH_RATE))
     seg.abandon()
     assert seg.pending() is None
-    assert seg.feed(AudioChunk(quiet(1.0), 16000)) == []
+    assert seg.feed(AudioChunk(quiet(1.0), SPEECH_RATE)) == []
+    assert seg.flush() == []
+
+
+def test_flush_closes_the_utterance_open_at_the_end_of_the_stream() -> None:
+    seg = UtteranceSegmenter()
+    assert seg.feed(AudioChunk(np.concatenate([quiet(0.5), synth("stop")]), SPEECH_RATE)) == []
+    flushed = seg.flush()
+    assert len(flushed) == 1 and flushed[0].start == pytest.approx(0.5, abs=0.15)
     assert seg.flush() == []

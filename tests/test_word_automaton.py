@@ -132,10 +132,8 @@ def test_a_grammar_too_large_to_determinize_is_refused(
 
 @needs_espeak
 @pytest.mark.slow
-def test_the_recognizer_falls_back_to_jsgf_past_the_limit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_recognizer_falls_back_to_jsgf_past_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(word_automaton, "MAX_STATES", 5)
     recognizer = PocketSphinxRecognizer(load_intents(routine_names=["back"]))
-    text, _ = recognizer.score(with_silence(synth("pause the timer", tmp_path), 0.2, 0.3))
+    text, _ = recognizer.score(with_silence(synth("pause the timer"), 0.2, 0.3))
     assert text == "pause the timer"

@@ -25,8 +25,8 @@ from voicecoach.commands.intents import load_intents
 from voicecoach.commands.names import PAUSE, RESUME, Command
 from voicecoach.commands.typed import read_commands
 from voicecoach.errors import AudioError
+from voicecoach.recognition.engines import make_recognizer
 from voicecoach.recognition.listener import Listener
-from voicecoach.recognition.recognizer import make_recognizer
 from voicecoach.routines.library import routine_names
 from voicecoach.settings import load_settings
 from voicecoach.voice.speaker import PrintSpeaker, Speaker, TeeSpeaker
@@ -96,7 +96,6 @@ def run_live(args: argparse.Namespace) -> int:
         coach.post,
         on_decision=display.heard,
         expected=lambda: expected_commands(assembled.session),
-        match=intents.match,
     )
     stop = threading.Event()
     thread = threading.Thread(target=listen, args=(mic, listener, coach, stop), daemon=True)

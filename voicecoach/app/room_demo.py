@@ -21,8 +21,8 @@ from voicecoach.coaching.coach import Coach
 from voicecoach.coaching.machine import FINISHED, STOPPED
 from voicecoach.coaching.session import CoachOptions, Session, expected_commands
 from voicecoach.commands.intents import CommandIntents
+from voicecoach.recognition.engines import make_recognizer
 from voicecoach.recognition.listener import Decision, Listener
-from voicecoach.recognition.recognizer import make_recognizer
 from voicecoach.routines.library import find_routine, routine_names
 from voicecoach.sim.person import Person
 from voicecoach.sim.room import Room, RoomSpeaker
@@ -75,7 +75,6 @@ def run_room_demo(
         coach.post,
         on_decision=show,
         expected=lambda: expected_commands(session),
-        match=intents.match,
     )
     person = Person()
     pace = not getattr(args, "fast", False)

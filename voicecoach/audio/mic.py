@@ -19,15 +19,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from voicecoach.audio.chunk import AudioChunk
+from voicecoach.audio.chunk import CHUNK_MS, SPEECH_RATE, AudioChunk, split
 from voicecoach.audio.devices import DeviceInfo, find_device, sounddevice_module
 from voicecoach.audio.wav import read_wav
 from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
-
-PREFERRED_RATE = 16000
-CHUNK_MS = 30
 
 
 class DeviceLost(AudioError):
@@ -75,7 +72,7 @@ class MicrophoneSource:
         self,
         device: str | int | None = None,
         *,
-        rate: int = PREFERRED_RATE,
+        rate: int = SPEECH_RATE,  # asked for first: the VAD then resamples nothing
         chunk_ms: int = CHUNK_MS,
         stall_timeout: float = 2.0,
         max_queue_seconds: float = 10.0,
@@ -196,18 +193,15 @@ class WavSource:
         self._closed = False
 
     def __iter__(self) -> Iterator[AudioChunk]:
-        step = max(1, self.rate * self.chunk_ms // 1000)
         start = time.monotonic()
-        samples = self.audio.samples
-        for offset in range(0, len(samples), step):
+        for chunk in split(self.audio, self.chunk_ms):
             if self._closed:
                 return
-            stamp = offset / self.rate
             if self.realtime:
-                delay = start + stamp - time.monotonic()
+                delay = start + chunk.timestamp - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-            yield AudioChunk(samples[offset : offset + step], self.rate, stamp)
+            yield chunk
 
     def close(self) -> None:
         """Stop yielding chunks."""

@@ -1,7 +1,9 @@
-"""Reading WAV files of any rate, channel count and sample format into an AudioChunk.
+"""Reading WAV audio of any rate, channel count and sample format into an AudioChunk.
 
 Python's ``wave`` module (3.11) reads neither float nor WAVE_FORMAT_EXTENSIBLE files,
-which sox and many recorders write, so the RIFF chunks are walked here directly.
+which sox and many recorders write, so the RIFF chunks are walked here directly. The
+same reader takes espeak-ng's ``--stdout`` stream, whose header gives a placeholder
+length: the data chunk is read as far as the bytes go.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from voicecoach.audio.chunk import AudioChunk, convert
+from voicecoach.audio.chunk import AudioChunk
 from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -23,12 +25,12 @@ IEEE_FLOAT = 3
 EXTENSIBLE = 0xFFFE
 
 
-def _fail(path: Path, why: str) -> AudioError:
+def _fail(name: str, why: str) -> AudioError:
     hint = "give a PCM or float WAV file (any rate and channel count will do)"
-    return AudioError(f"cannot read WAV file {path}: {why}; {hint}")
+    return AudioError(f"cannot read {name}: {why}; {hint}")
 
 
-def _decode(raw: bytes, fmt: int, bits: int, channels: int, path: Path) -> npt.NDArray[np.int16]:
+def _decode(raw: bytes, fmt: int, bits: int, channels: int, name: str) -> npt.NDArray[np.int16]:
     width = bits // 8
     usable = len(raw) - len(raw) % (width * channels)
     raw = raw[:usable]
@@ -46,22 +48,21 @@ def _decode(raw: bytes, fmt: int, bits: int, channels: int, path: Path) -> npt.N
     elif fmt == PCM and bits == 32:
         data = (np.frombuffer(raw, dtype="<i4") >> 16).astype(np.int16)
     else:
-        raise _fail(path, f"unsupported sample format (format {fmt}, {bits} bits)")
+        raise _fail(name, f"unsupported sample format (format {fmt}, {bits} bits)")
     return np.asarray(data, dtype=np.int16).reshape(-1, channels)
 
 
-def read_wav(path: Path) -> AudioChunk:
-    """Read ``path`` as (frames, channels) int16 at its own rate; AudioError if unreadable."""
-    try:
-        blob = path.read_bytes()
-    except OSError as exc:
-        raise _fail(path, exc.strerror or type(exc).__name__) from None
-    if len(blob) < 12 or blob[:4] != b"RIFF" or blob[8:12] != b"WAVE":
-        raise _fail(path, "not a RIFF/WAVE file")
+def parse_wav(data: bytes, name: str) -> AudioChunk:
+    """Decode WAV bytes as (frames, channels) int16 at their own rate; AudioError if unreadable.
+
+    ``name`` says where the bytes came from, in the error message.
+    """
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise _fail(name, "not a RIFF/WAVE file")
     pos, fmt_info, raw = 12, None, None
-    while pos + 8 <= len(blob):
-        cid, size = struct.unpack_from("<4sI", blob, pos)
-        body = blob[pos + 8 : pos + 8 + size]
+    while pos + 8 <= len(data):
+        cid, size = struct.unpack_from("<4sI", data, pos)
+        body = data[pos + 8 : pos + 8 + size]  # a streamed header's size runs past the end
         if cid == b"fmt " and len(body) >= 16:
             fmt, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", body)
             if fmt == EXTENSIBLE and len(body) >= 26:
@@ -72,16 +73,20 @@ def read_wav(path: Path) -> AudioChunk:
             break
         pos += 8 + size + (size & 1)
     if fmt_info is None or raw is None:
-        raise _fail(path, "missing fmt or data chunk")
+        raise _fail(name, "missing fmt or data chunk")
     fmt, channels, rate, bits = fmt_info
     if channels < 1 or rate < 1000 or bits % 8:
-        raise _fail(path, f"implausible header ({channels} channels, {rate} Hz, {bits} bits)")
-    samples = _decode(raw, fmt, bits, channels, path)
-    log.debug("read %s: %d frames, %d Hz, %d channels", path, len(samples), rate, channels)
+        raise _fail(name, f"implausible header ({channels} channels, {rate} Hz, {bits} bits)")
+    samples = _decode(raw, fmt, bits, channels, name)
+    log.debug("read %s: %d frames, %d Hz, %d channels", name, len(samples), rate, channels)
     return AudioChunk(samples=samples, rate=rate)
 
 
-def read_wav_mono(path: Path, rate: int = 16000) -> npt.NDArray[np.int16]:
-    """Read ``path`` converted to mono int16 at ``rate``."""
-    chunk = read_wav(path)
-    return convert(chunk.samples, chunk.rate, rate)
+def read_wav(path: Path) -> AudioChunk:
+    """Read ``path`` as (frames, channels) int16 at its own rate; AudioError if unreadable."""
+    name = f"WAV file {path}"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _fail(name, exc.strerror or type(exc).__name__) from None
+    return parse_wav(data, name)

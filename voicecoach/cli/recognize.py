@@ -1,4 +1,8 @@
-"""The ``recognize`` and ``models`` subcommands."""
+"""The ``recognize`` and ``models`` subcommands.
+
+``recognize`` plays each WAV file to the live listener, as a microphone would, so a
+file is understood exactly as the same sound in the room would be.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,16 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
-from voicecoach.audio.wav import read_wav
+from voicecoach.audio.mic import WavSource
 from voicecoach.commands.intents import load_intents
+from voicecoach.errors import UserError
 from voicecoach.recognition import model_files as models
-from voicecoach.recognition.recognizer import ENGINES, make_recognizer, recognize_recording
+from voicecoach.recognition.engines import ENGINES, make_recognizer
+from voicecoach.recognition.listener import Decision
+from voicecoach.recognition.recording import best_of, hear
 
 log = logging.getLogger(__name__)
 
@@ -20,18 +28,25 @@ def _recognize(args: argparse.Namespace) -> int:
     intents = load_intents(args.intents) if args.intents else load_intents()
     recognizer = make_recognizer(args.engine, args.model, intents)
     for wav in args.wavs:
-        chunk = read_wav(wav)
-        result, ms = recognize_recording(recognizer, chunk.samples, chunk.rate)
-        line = {
-            "file": str(wav),
-            "text": result.text,
-            "intent": result.intent,
-            "slots": result.slots,
-            "confidence": round(result.confidence, 4),
-            "ms": round(ms, 2),
-        }
-        print(json.dumps(line, ensure_ascii=False), flush=True)
+        source = WavSource(wav)
+        began = time.perf_counter()
+        best = best_of(hear(recognizer, source))
+        ms = (time.perf_counter() - began) * 1000.0
+        print(json.dumps(_line(wav, best, ms), ensure_ascii=False), flush=True)
     return 0
+
+
+def _line(wav: Path, best: Decision | None, ms: float) -> dict[str, object]:
+    """One file's JSON line: what was heard in it (None: nothing) and the time it took."""
+    command = best.command if best is not None else None
+    return {
+        "file": str(wav),
+        "text": best.text if best is not None else "",
+        "intent": command.name if command is not None else None,
+        "slots": dict(command.slots) if command is not None else {},
+        "confidence": round(best.confidence, 4) if best is not None else 0.0,
+        "ms": round(ms, 2),
+    }
 
 
 def _models_list(args: argparse.Namespace) -> int:
@@ -79,8 +94,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the subcommands on their own (until cli.py wires them in)."""
-    from voicecoach.errors import UserError
-
     parser = argparse.ArgumentParser(prog="voicecoach")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

@@ -14,12 +14,11 @@ import logging
 import numpy as np
 from webrtc_noise_gain import AudioProcessor
 
-from voicecoach.audio.chunk import Samples
+from voicecoach.audio.chunk import SPEECH_RATE, Samples
 
 log = logging.getLogger(__name__)
 
-RATE = 16000
-FRAME = RATE // 100  # 10 ms, the noise suppressor's frame
+FRAME = SPEECH_RATE // 100  # 10 ms, the noise suppressor's frame
 PAD_SECONDS = 0.05  # background added around an utterance (the VAD keeps 0.3 s before it too)
 MIN_BACKGROUND = 16.0  # RMS of the floor added everywhere (about -66 dBFS)
 NOISY_BELOW_DB = 25.0  # speech-to-background ratio under which noise is suppressed
@@ -65,7 +64,7 @@ def background(samples: Samples, seconds: float) -> np.ndarray:
     energy = np.mean(frames**2, axis=1)
     quiet = np.sort(np.argsort(energy)[: max(3, len(energy) // 5)])
     loop = frames[quiet].reshape(-1)
-    want = int(RATE * seconds)
+    want = int(SPEECH_RATE * seconds)
     tiled: np.ndarray = np.tile(loop, -(-want // len(loop)))[:want]
     return tiled
 
@@ -111,7 +110,7 @@ def pad_with_background(samples: Samples, rate: int, seconds: float = PAD_SECOND
 
 
 def prepare(samples: Samples) -> Samples:
-    """A 16 kHz utterance made ready for decoding: denoised when noisy, then padded."""
+    """An utterance at SPEECH_RATE made ready for decoding: denoised when noisy, then padded."""
     if len(samples) >= 3 * FRAME and speech_to_background_db(samples) < NOISY_BELOW_DB:
         samples = suppress_noise(samples)
-    return pad_with_background(samples, RATE)
+    return pad_with_background(samples, SPEECH_RATE)

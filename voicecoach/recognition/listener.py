@@ -11,6 +11,10 @@ While the coach speaks (and for the speaker's short tail after), only barge-in
 commands (pause, stop) get through: the coach must never obey its own voice, and a
 person talking over it usually wants it to stop. Everything else heard then is
 dropped, with the reason, for the transcript.
+
+What a hearing means is decided here and only here, with the recognizer's own intents
+(those its grammar was compiled from): the engines only hear, and accept or reject.
+Each utterance reaches the recognizer at the recognizer's rate.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from voicecoach.audio.chunk import AudioChunk, Samples
+from voicecoach.audio.chunk import AudioChunk
 from voicecoach.commands.names import BARGE_IN, Command
-from voicecoach.recognition.recognizer import Recognition, Recognizer
+from voicecoach.recognition.recognizer import Recognition, Recognizer, samples_for
 from voicecoach.recognition.vad import Pending, Utterance, UtteranceSegmenter
 from voicecoach.voice.speaker import Speaker
 
@@ -53,6 +57,8 @@ class Segmenter(Protocol):
 
     def abandon(self) -> None: ...
 
+    def flush(self) -> list[Utterance]: ...
+
 
 @dataclass
 class _Early:
@@ -79,7 +85,10 @@ class Decision:
 
 
 class Listener:
-    """Feeds chunks through the segmenter and recognizer; posts accepted commands."""
+    """Feeds chunks through the segmenter and recognizer; posts accepted commands.
+
+    A stream that ends (a recording) is closed with :meth:`flush`.
+    """
 
     def __init__(
         self,
@@ -91,13 +100,11 @@ class Listener:
         on_decision: Callable[[Decision], None] | None = None,
         barge_in_confidence: float = BARGE_IN_CONFIDENCE,
         expected: Callable[[], frozenset[str]] | None = None,
-        match: Callable[[str], Command | None] | None = None,
         early: float | None = EARLY_DECISION,
         executor: Executor | None = None,
     ) -> None:
         self.barge_in_confidence = barge_in_confidence
         self.expected = expected
-        self.match = match
         self.recognizer = recognizer
         self.speaker = speaker
         self.post = post
@@ -107,20 +114,33 @@ class Listener:
         self._executor = executor
         self._early: _Early | None = None
         self._coach_until = -1.0  # stream seconds up to which the coach was heard speaking
+        self._now = 0.0  # stream seconds at the end of the last chunk
 
     def feed(self, chunk: AudioChunk) -> list[Decision]:
         """Process one chunk; returns the decisions on utterances that ended in it."""
-        end = chunk.timestamp + chunk.duration
+        self._now = end = chunk.timestamp + chunk.duration
         if self.speaker.is_speaking():
             self._coach_until = end
-        decisions = []
-        for utterance in self.segmenter.feed(chunk):
-            result, ms = self._result_for(utterance)
-            decisions.append(self._decide(utterance, result, ms, end))
+        decisions = self._decide_closed(self.segmenter.feed(chunk))
         if self.early is not None:
             early = self._decide_early(end)
             if early is not None:
                 decisions.append(early)
+        return self._deliver(decisions)
+
+    def flush(self) -> list[Decision]:
+        """End of the stream: decide the utterance still open, as if silence followed."""
+        return self._deliver(self._decide_closed(self.segmenter.flush()))
+
+    def _decide_closed(self, utterances: list[Utterance]) -> list[Decision]:
+        decisions = []
+        for utterance in utterances:
+            result, ms = self._result_for(utterance)
+            decisions.append(self._decide(utterance, result, ms, self._now))
+        return decisions
+
+    def _deliver(self, decisions: list[Decision]) -> list[Decision]:
+        """Post the commands to act on and report every decision; returns them."""
         for decision in decisions:
             if decision.command is not None and not decision.ignored:
                 self.post(decision.command)
@@ -133,9 +153,9 @@ class Listener:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
 
-    def _recognize(self, samples: Samples) -> tuple[Recognition, float]:
+    def _recognize(self, utterance: Utterance) -> tuple[Recognition, float]:
         began = time.perf_counter()
-        result = self.recognizer.recognize(samples)
+        result = self.recognizer.recognize(samples_for(self.recognizer, utterance))
         return result, (time.perf_counter() - began) * 1000
 
     def _result_for(self, utterance: Utterance) -> tuple[Recognition, float]:
@@ -148,8 +168,8 @@ class Listener:
         ):
             return early.job.result()
         if self._executor is not None:  # the recognizer is not thread-safe: one thread uses it
-            return self._executor.submit(self._recognize, utterance.samples).result()
-        return self._recognize(utterance.samples)
+            return self._executor.submit(self._recognize, utterance).result()
+        return self._recognize(utterance)
 
     def _decide_early(self, now: float) -> Decision | None:
         """Start decoding an open utterance once its audio is final; act on it after ``early``."""
@@ -163,7 +183,7 @@ class Listener:
                 self._early.job.cancel()  # speech went on: drop it unless it already started
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="early-decode")
-            job = self._executor.submit(self._recognize, utterance.samples)
+            job = self._executor.submit(self._recognize, utterance)
             self._early = _Early(span, len(utterance.samples), job)
         assert self.early is not None
         if pending.silence < self.early or self._early.tried:
@@ -179,11 +199,9 @@ class Listener:
 
     def _decide(self, utterance: Utterance, result: Recognition, ms: float, now: float) -> Decision:
         """What a decoded utterance means here: a command, or why it is not one."""
-        command = Command(result.intent, dict(result.slots)) if result.intent else None
-        ignored = ""
         overlaps_coach = utterance.start <= self._coach_until
-        if command is None and not overlaps_coach:
-            command = self._expected_command(result.text, result.confidence)
+        command = self._command(result, overlaps_coach)
+        ignored = ""
         if command is not None and overlaps_coach:
             if command.name not in BARGE_IN:
                 ignored = "the coach was speaking"
@@ -200,11 +218,12 @@ class Listener:
             ignored=ignored,
         )
 
-    def _expected_command(self, text: str, confidence: float) -> Command | None:
-        """A rejected hearing that names a command the session waits for, if sure enough."""
-        if not text or self.expected is None or self.match is None:
+    def _command(self, result: Recognition, overlaps_coach: bool) -> Command | None:
+        """The command an accepted hearing names; or a rejected one, if the session waits
+        for that command, it is sure enough, and the coach was not speaking."""
+        if result.accepted:
+            return self.recognizer.intents.match(result.text)
+        if overlaps_coach or self.expected is None or result.confidence < EXPECTED_CONFIDENCE:
             return None
-        if confidence < EXPECTED_CONFIDENCE:
-            return None
-        command = self.match(text)
+        command = self.recognizer.intents.match(result.text)
         return command if command is not None and command.name in self.expected() else None

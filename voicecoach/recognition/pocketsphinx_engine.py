@@ -32,12 +32,12 @@ from pathlib import Path
 import numpy as np
 import pocketsphinx
 
-from voicecoach.audio.chunk import Samples
+from voicecoach.audio.chunk import SPEECH_RATE, Samples
 from voicecoach.commands.intents import CommandIntents
 from voicecoach.errors import ModelError
 from voicecoach.recognition.denoise import prepare, speech_frames
 from voicecoach.recognition.grammar import Grammar, compile_grammar
-from voicecoach.recognition.recognizer import Recognition, intent_of
+from voicecoach.recognition.recognizer import Recognition
 from voicecoach.recognition.word_automaton import TooLarge, minimal_automaton
 
 log = logging.getLogger(__name__)
@@ -103,10 +103,10 @@ def swallowed_share(path: list[Segment], speech: np.ndarray) -> float:
 
 
 class PocketSphinxRecognizer:
-    """Decodes 16 kHz utterances against the command grammar."""
+    """Decodes utterances at SPEECH_RATE (its model's rate) against the command grammar."""
 
     engine = "pocketsphinx"
-    sample_rate = 16000
+    sample_rate = SPEECH_RATE
 
     def __init__(
         self,
@@ -192,14 +192,12 @@ class PocketSphinxRecognizer:
         return text, None if features is None else features.score()
 
     def recognize(self, samples: Samples) -> Recognition:
-        """Decode one utterance; reject it unless it clearly fits the grammar."""
-        if len(samples) < 1600:
-            return Recognition(text="", intent=None)
+        """Decode one utterance; accept it only when it clearly fits the grammar."""
+        if len(samples) < self.sample_rate // 10:  # under 0.1 s: nothing to decode
+            return Recognition(text="")
         text, value = self.score(prepare(samples))
         if value is None:
-            return Recognition(text=text, intent=None)
+            return Recognition(text=text)
         margin = max(-50.0, min(50.0, value - self.threshold))
         confidence = 1.0 / (1.0 + math.exp(-margin))
-        if value < self.threshold:
-            return Recognition(text=text, intent=None, confidence=confidence)
-        return intent_of(self.intents, text, confidence)
+        return Recognition(text, accepted=value >= self.threshold, confidence=confidence)

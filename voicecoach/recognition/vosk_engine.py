@@ -13,18 +13,26 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from voicecoach.audio.chunk import Samples
+from voicecoach.audio.chunk import SPEECH_RATE, Samples
 from voicecoach.commands.intents import CommandIntents
 from voicecoach.errors import ModelError
 from voicecoach.recognition.grammar import Grammar, compile_grammar
 from voicecoach.recognition.model_files import check_model
-from voicecoach.recognition.recognizer import Recognition, intent_of
+from voicecoach.recognition.recognizer import Recognition
 
 log = logging.getLogger(__name__)
 
 UNK = "[unk]"
 MAX_PHRASES = 3000
 MIN_WORD_CONFIDENCE = 0.5
+
+
+def _vosk() -> Any:
+    """The vosk module, imported only when Vosk is used: it adds start-up time for nothing
+    on the default engine."""
+    import vosk
+
+    return vosk
 
 
 def load_model(path: Path) -> Any:
@@ -34,8 +42,7 @@ def load_model(path: Path) -> Any:
         raise ModelError(f"Vosk model {path} is not usable: {'; '.join(check.problems)}")
     if not check.grammar:
         raise ModelError(f"Vosk model {path} has a static graph: grammars need HCLr.fst + Gr.fst")
-    import vosk
-
+    vosk = _vosk()
     vosk.SetLogLevel(-1)
     try:
         return vosk.Model(str(path))
@@ -44,10 +51,10 @@ def load_model(path: Path) -> Any:
 
 
 class VoskRecognizer:
-    """Decodes 16 kHz utterances with a Vosk model restricted to the command phrases."""
+    """Decodes utterances at SPEECH_RATE with a Vosk model restricted to the command phrases."""
 
     engine = "vosk"
-    sample_rate = 16000
+    sample_rate = SPEECH_RATE
 
     def __init__(
         self,
@@ -71,9 +78,7 @@ class VoskRecognizer:
         return int(self._model.vosk_model_find_word(word)) >= 0
 
     def _new_decoder(self) -> Any:
-        import vosk
-
-        rec = vosk.KaldiRecognizer(self._model, float(self.sample_rate), self._grammar_json)
+        rec = _vosk().KaldiRecognizer(self._model, float(self.sample_rate), self._grammar_json)
         rec.SetWords(True)
         return rec
 
@@ -92,7 +97,5 @@ class VoskRecognizer:
         confs = [float(w.get("conf", 0.0)) for w in words]
         confidence = min(confs) if confs else 0.0
         if not text or UNK in text.split():
-            return Recognition(text=text, intent=None, confidence=0.0)
-        if confidence < self.min_confidence:
-            return Recognition(text=text, intent=None, confidence=confidence)
-        return intent_of(self.intents, text, confidence)
+            return Recognition(text=text, confidence=0.0)
+        return Recognition(text, accepted=confidence >= self.min_confidence, confidence=confidence)

@@ -17,12 +17,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from voicecoach.audio.chunk import AudioChunk, Samples, convert
+from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples, convert
 from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
-
-ROOM_RATE = 16000
 
 
 @dataclass
@@ -47,14 +45,14 @@ class Placement:
 
 
 class Room:
-    """Mixes timed mono sources into one stream at ``rate`` (16 kHz by default).
+    """Mixes timed mono sources into one stream at ``rate`` (by default SPEECH_RATE, the VAD's).
 
     ``noise_dbfs`` adds steady white noise at that level (e.g. -55), seeded
     by ``seed`` so every run hears the same room.
     """
 
     def __init__(
-        self, rate: int = ROOM_RATE, *, noise_dbfs: float | None = None, seed: int = 0
+        self, rate: int = SPEECH_RATE, *, noise_dbfs: float | None = None, seed: int = 0
     ) -> None:
         self.rate = rate
         self.position = 0  # samples read so far

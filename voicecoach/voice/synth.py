@@ -2,22 +2,22 @@
 
 The demo's simulated room needs speech as numbers, not as sound from a
 speaker: the coach's cues and the simulated person's commands are rendered
-here and mixed by :mod:`voicecoach.sim.room`. Results are cached because the same
-short cues and commands come back again and again.
+here and mixed by :mod:`voicecoach.sim.room`. The tests and benchmarks render their
+speech here too, so all of them hear the same voices. Results are cached because the
+same short cues and commands come back again and again.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import logging
 import shutil
 import subprocess
-import wave
 
 import numpy as np
 
-from voicecoach.audio.chunk import AudioChunk, convert
+from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, convert
+from voicecoach.audio.wav import parse_wav
 from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ DEFAULT_RATE_WPM = 170
 COACH_VOICE = "en-us"
 PERSON_VOICE = "en-us+f2"  # a woman's voice, told apart from the coach's (en-us, male)
 ESPEAK_PACKAGE = "espeak-ng"
+ESPEAK_RATE = 22050  # Hz, espeak-ng's own output
 
 
 def espeak_binary() -> str:
@@ -37,23 +38,6 @@ def espeak_binary() -> str:
             f"`sudo apt-get install {ESPEAK_PACKAGE}` (Debian/Ubuntu)"
         )
     return found
-
-
-def parse_wav(data: bytes) -> AudioChunk:
-    """Decode 16-bit PCM WAV bytes (also espeak-ng's streamed header) into a chunk."""
-    try:
-        with wave.open(io.BytesIO(data)) as w:
-            if w.getsampwidth() != 2:
-                raise AudioError(f"expected 16-bit WAV audio, got {8 * w.getsampwidth()}-bit")
-            channels = w.getnchannels()
-            rate = w.getframerate()
-            # espeak-ng writes a placeholder length when streaming; read what is there.
-            frames = w.readframes(w.getnframes())
-    except (wave.Error, EOFError) as exc:
-        raise AudioError(f"cannot read WAV audio: {exc}") from exc
-    samples = np.frombuffer(frames, dtype="<i2").astype(np.int16)
-    usable = len(samples) - len(samples) % channels
-    return AudioChunk(samples[:usable].reshape(-1, channels), rate)
 
 
 @functools.lru_cache(maxsize=512)
@@ -81,7 +65,7 @@ def _synthesize_cached(
     if done.returncode != 0 or not done.stdout:
         reason = done.stderr.decode(errors="replace").strip() or f"exit code {done.returncode}"
         raise AudioError(f"espeak-ng could not say {text!r} with voice {voice!r}: {reason}")
-    chunk = parse_wav(done.stdout)
+    chunk = parse_wav(done.stdout, "espeak-ng's WAV output")
     if target_rate is not None and target_rate != chunk.rate:
         mono = convert(chunk.samples, chunk.rate, target_rate)
         chunk = AudioChunk(mono.reshape(-1, 1), target_rate)
@@ -97,18 +81,18 @@ def synthesize(
     *,
     pitch: int = 50,
     amplitude: int = 100,
-    target_rate: int | None = 16000,
+    target_rate: int | None = SPEECH_RATE,
 ) -> AudioChunk:
     """Render ``text`` as mono int16 speech (read-only samples, shape (frames, 1)).
 
     ``voice`` is any espeak-ng voice name, optionally with a variant
     (``"en-us"``, ``"en-gb+m3"``, ``"en-us+f3"``); ``rate_wpm`` is words per
     minute; ``pitch`` 0-99; ``amplitude`` 0-200. With ``target_rate`` set the
-    audio is resampled to it (16 kHz by default, the recognizers' rate);
-    ``None`` keeps espeak-ng's own 22050 Hz.
+    audio is resampled to it (by default the recognizers' rate, SPEECH_RATE);
+    ``None`` keeps espeak-ng's own ESPEAK_RATE.
     """
     if not text.strip():
-        return AudioChunk(np.zeros((0, 1), dtype=np.int16), target_rate or 22050)
+        return AudioChunk(np.zeros((0, 1), dtype=np.int16), target_rate or ESPEAK_RATE)
     return _synthesize_cached(text, voice, int(rate_wpm), int(pitch), int(amplitude), target_rate)
 
 
