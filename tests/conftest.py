@@ -1,11 +1,19 @@
-"""Shared test setup: user dirs in a temp folder, never the real ones."""
+"""Shared test setup: user dirs in a temp folder, never the real ones; Hypothesis profiles."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The session machine's random walks: CI runs the full 1,500 (HYPOTHESIS_PROFILE=ci in
+# .ci/run, about a minute); an everyday run takes a tenth of them.
+settings.register_profile("ci", max_examples=1500, stateful_step_count=30, deadline=None)
+settings.register_profile("quick", max_examples=150, stateful_step_count=30, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from voicecoach.coaching.clock import FakeClock
 from voicecoach.coaching.events import Event
-from voicecoach.coaching.session import CoachOptions, Session
+from voicecoach.coaching.handlers import handle
+from voicecoach.coaching.plan import CoachOptions
+from voicecoach.coaching.session import Session
 from voicecoach.routines.library import find_routine, routine_names
 from voicecoach.voice.speaker import RecordingSpeaker
 
@@ -38,7 +40,7 @@ class Driver:
 
     def say(self, command: str, **slots: str) -> None:
         self.transcript.append(f"{self.clock.now():6.1f} > {command}")
-        self.session.handle(command, slots)
+        handle(self.session, command, slots)
         self._note()
 
     def run(self, seconds: float, step: float = 0.1) -> None:

@@ -18,7 +18,6 @@ from voicecoach.settings import (
     SPECS,
     Settings,
     Spec,
-    apply_overrides,
     check_value,
     default_path,
     example_config,
@@ -123,18 +122,6 @@ def test_default_path_follows_the_config_dir(
     (tmp_path / "config.toml").write_text("rep_pace = 2\n")
     assert default_path() == tmp_path / "config.toml"
     assert load_settings()[0].rep_pace == 2.0
-
-
-def test_overrides_are_checked_and_attributed() -> None:
-    settings, sources = load_settings(Path("/nonexistent/config.toml"), env={})
-    new, new_sources = apply_overrides(settings, sources, {"hold_scale": 2, "voice": None})
-    assert new.hold_scale == 2.0 and new.voice is None
-    assert new_sources["hold_scale"] == "command line" and new_sources["voice"] == "default"
-    assert sources["hold_scale"] == "default"  # the input is left as it was
-    with pytest.raises(ConfigError, match="command line: hold_scale must be between"):
-        apply_overrides(settings, sources, {"hold_scale": 9})
-    with pytest.raises(ConfigError, match="did you mean volume"):
-        apply_overrides(settings, sources, {"volum": 0.5})
 
 
 def test_auto_verbosity_goes_short_once_the_routine_is_known() -> None:

@@ -1,8 +1,8 @@
 """Personal settings: a TOML file in the user config dir, checked with clear one-line errors.
 
 Each value comes from, in rising priority: the built-in default, the config file
-(``<config dir>/config.toml``), an environment variable ``VOICECOACH_<KEY>`` (for one-off runs),
-and overrides passed by the command line (:func:`apply_overrides`).
+(``<config dir>/config.toml``) and an environment variable ``VOICECOACH_<KEY>`` (for one-off
+runs).
 
 Every setting is declared once, as a field of :class:`Settings` made with :func:`setting` from its
 note for ``config init`` and its :class:`Spec` (kind, default, range or choices, example value).
@@ -251,30 +251,6 @@ def load_settings(
     settings = dataclasses.replace(DEFAULTS, **values)
     log.debug("settings: %s", settings)
     return settings, sources
-
-
-def apply_overrides(
-    settings: Settings,
-    sources: dict[str, str],
-    overrides: Mapping[str, Any],
-    origin: str = "command line",
-) -> tuple[Settings, dict[str, str]]:
-    """Settings with ``overrides`` (None values ignored) checked and applied, sources updated."""
-    values: dict[str, Any] = {}
-    for key, value in overrides.items():
-        if value is None:
-            continue
-        if key not in KEYS:
-            raise ConfigError(f"{origin}: {_unknown_key(key)}")
-        if SPECS[key].kind == "texts" and isinstance(value, tuple):
-            value = list(value)
-        try:
-            values[key] = check_value(key, value)
-        except ValueError as exc:
-            raise ConfigError(f"{origin}: {key} {exc}") from None
-    new_sources = dict(sources)
-    new_sources.update(dict.fromkeys(values, origin))
-    return dataclasses.replace(settings, **values), new_sources
 
 
 def _toml_value(value: Any) -> str:

@@ -3,23 +3,52 @@
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 
 from voicecoach.coaching import events as ev
 from voicecoach.coaching.clock import Clock
 from voicecoach.coaching.events import Event
-from voicecoach.coaching.plan import Timing
-from voicecoach.coaching.session import CoachOptions, Session
+from voicecoach.coaching.handlers import resume_from
+from voicecoach.coaching.plan import CoachOptions, Timing
+from voicecoach.coaching.session import Session
 from voicecoach.errors import ConfigError, RoutineError
 from voicecoach.history.store import HistoryStore
 from voicecoach.history.view import progress_sentence
 from voicecoach.paths import data_dir
 from voicecoach.routines.library import find_routine, move_names, routine_names
 from voicecoach.settings import ENV_PREFIX, Settings, default_path
-from voicecoach.voice.speaker import Speaker
+from voicecoach.voice.speaker import PrintSpeaker, Speaker, TeeSpeaker
+from voicecoach.voice.tts import Pyttsx3Speaker
 
 log = logging.getLogger(__name__)
 SAFETY_MARKER = "safety-note-given"
+
+
+def coach_voice(
+    settings: Settings, printer: PrintSpeaker, *, quiet: bool, device: str | None = None,
+    print_only_on_failure: bool = False,
+) -> Speaker:  # fmt: skip
+    """The coach's voice (pyttsx3) with the printed transcript beside it.
+
+    ``quiet`` prints only. When the speech engine cannot start, ``print_only_on_failure``
+    carries on printing (typed mode); otherwise its AudioError stops the run.
+    """
+    if quiet:
+        return printer
+    try:
+        voice = Pyttsx3Speaker(
+            rate_wpm=settings.speech_rate,
+            voice=settings.voice,
+            volume=settings.volume,
+            device=device,
+        )
+    except Exception as exc:  # no speech engine
+        if not print_only_on_failure:
+            raise
+        print(f"voicecoach: speech is off ({exc}); cues are printed only", file=sys.stderr)
+        return printer
+    return TeeSpeaker(voice, printer)
 
 
 def check_disabled_moves(settings: Settings) -> None:
@@ -116,4 +145,4 @@ def offer_resume(assembled: Assembled) -> bool:
     except RoutineError as exc:
         log.warning("cannot offer to resume: %s", exc)
         return False
-    return routine is not None and assembled.session.resume_from(routine, where)
+    return routine is not None and resume_from(assembled.session, routine, where)

@@ -11,9 +11,9 @@ from typing import TextIO
 
 from voicecoach.coaching.clock import FakeClock
 from voicecoach.coaching.coach import Coach
-from voicecoach.coaching.session import CoachOptions, Session
+from voicecoach.coaching.plan import CoachOptions
+from voicecoach.coaching.session import Session
 from voicecoach.commands.intents import CommandIntents
-from voicecoach.commands.names import Command
 from voicecoach.routines.library import find_routine, routine_names
 from voicecoach.sim.person import Person
 from voicecoach.voice.speaker import PrintSpeaker
@@ -44,7 +44,7 @@ def run_text_demo(intents: CommandIntents, out: TextIO | None = None, limit: flo
             understood = command.name if command else "(nothing)"
             print(f"[{stamp(clock.now())}] understood: {understood}", file=out)
             if command is not None:
-                coach.post(Command(command.name, dict(command.slots)))
+                coach.post(command)
         coach.step(0)
         if person.done and session.state in ("finished", "stopped"):
             break

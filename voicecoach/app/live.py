@@ -12,15 +12,15 @@ import logging
 import sys
 import threading
 
-from voicecoach.app.assemble import build_session, offer_resume
+from voicecoach.app.assemble import build_session, coach_voice, offer_resume
 from voicecoach.app.demo import stamp
 from voicecoach.app.display import Display
 from voicecoach.audio.mic import DeviceLost, MicrophoneSource
 from voicecoach.coaching.clock import RealClock
 from voicecoach.coaching.coach import Coach
 from voicecoach.coaching.cues import cue
-from voicecoach.coaching.machine import RUNNING
-from voicecoach.coaching.session import expected_commands
+from voicecoach.coaching.handlers import handle
+from voicecoach.coaching.machine import RUNNING, expected_commands
 from voicecoach.commands.intents import load_intents
 from voicecoach.commands.names import PAUSE, RESUME, Command
 from voicecoach.commands.typed import read_commands
@@ -29,29 +29,13 @@ from voicecoach.recognition.engines import make_recognizer
 from voicecoach.recognition.listener import Listener
 from voicecoach.routines.library import routine_names
 from voicecoach.settings import load_settings
-from voicecoach.voice.speaker import PrintSpeaker, Speaker, TeeSpeaker
+from voicecoach.voice.speaker import PrintSpeaker
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
 # Pause and resume on the device's account: they act only on a running / paused session.
 DEVICE_LOST = Command(PAUSE, {"device": "lost"})
 DEVICE_BACK = Command(RESUME, {"device": "back"})
-
-
-def _speaker(args: argparse.Namespace, clock: RealClock, display: Display) -> Speaker:
-    settings, _ = load_settings()
-    printer = PrintSpeaker(lambda: stamp(clock.now()), display.out)
-    if getattr(args, "quiet", False):
-        return printer
-    from voicecoach.voice.tts import Pyttsx3Speaker
-
-    voice = Pyttsx3Speaker(
-        rate_wpm=settings.speech_rate,
-        voice=settings.voice,
-        volume=settings.volume,
-        device=getattr(args, "output", None),
-    )
-    return TeeSpeaker(voice, printer)
 
 
 def listen(mic: MicrophoneSource, listener: Listener, coach: Coach, stop: threading.Event) -> None:
@@ -84,7 +68,9 @@ def run_live(args: argparse.Namespace) -> int:
     mic = MicrophoneSource(getattr(args, "input", None)).open()  # no microphone: AudioError
     clock = RealClock(getattr(args, "speed", 1.0))
     display = Display()
-    speaker = _speaker(args, clock, display)
+    printer = PrintSpeaker(lambda: stamp(clock.now()), display.out)
+    quiet = getattr(args, "quiet", False)
+    speaker = coach_voice(settings, printer, quiet=quiet, device=getattr(args, "output", None))
     assembled = build_session(settings, speaker, clock)
     recognizer = make_recognizer(
         getattr(args, "engine", None), getattr(args, "model", None), intents
@@ -95,19 +81,20 @@ def run_live(args: argparse.Namespace) -> int:
         speaker,
         coach.post,
         on_decision=display.heard,
-        expected=lambda: expected_commands(assembled.session),
+        expected=lambda: expected_commands(assembled.session.state),
     )
     stop = threading.Event()
     thread = threading.Thread(target=listen, args=(mic, listener, coach, stop), daemon=True)
     if not offer_resume(assembled):
         speaker.say(cue("ready"))
     thread.start()
-    read_commands(coach, intents)  # typed commands work too (e.g. while the microphone is away)
+    # Typed commands work too (e.g. while the microphone is away).
+    read_commands(coach.post, coach.quit, intents)
     try:
         coach.run()
     except KeyboardInterrupt:
         if assembled.session.state in RUNNING:
-            assembled.session.handle(PAUSE)  # the place is kept for next time
+            handle(assembled.session, PAUSE)  # the place is kept for next time
         raise
     finally:
         stop.set()

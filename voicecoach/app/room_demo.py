@@ -18,8 +18,9 @@ from typing import TextIO
 from voicecoach.app.demo import stamp
 from voicecoach.coaching.clock import FakeClock
 from voicecoach.coaching.coach import Coach
-from voicecoach.coaching.machine import FINISHED, STOPPED
-from voicecoach.coaching.session import CoachOptions, Session, expected_commands
+from voicecoach.coaching.machine import FINISHED, STOPPED, expected_commands
+from voicecoach.coaching.plan import CoachOptions
+from voicecoach.coaching.session import Session
 from voicecoach.commands.intents import CommandIntents
 from voicecoach.recognition.engines import make_recognizer
 from voicecoach.recognition.listener import Decision, Listener
@@ -74,7 +75,7 @@ def run_room_demo(
         speaker,
         coach.post,
         on_decision=show,
-        expected=lambda: expected_commands(session),
+        expected=lambda: expected_commands(session.state),
     )
     person = Person()
     pace = not getattr(args, "fast", False)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -29,16 +29,6 @@ log = logging.getLogger(__name__)
 
 class DeviceLost(AudioError):
     """The microphone stopped delivering audio (unplugged, or its server went away)."""
-
-
-class ChunkSource(Protocol):
-    """Anything that yields audio chunks: a microphone, a WAV file, a simulated room."""
-
-    rate: int
-
-    def __iter__(self) -> Iterator[AudioChunk]: ...
-
-    def close(self) -> None: ...
 
 
 def choose_rate(sd: Any, device: DeviceInfo, preferred: int, channels: int) -> int:

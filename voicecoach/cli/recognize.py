@@ -9,13 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import time
 from pathlib import Path
 
 from voicecoach.audio.mic import WavSource
 from voicecoach.commands.intents import load_intents
-from voicecoach.errors import UserError
 from voicecoach.recognition import model_files as models
 from voicecoach.recognition.engines import ENGINES, make_recognizer
 from voicecoach.recognition.listener import Decision
@@ -90,19 +88,3 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dl.add_argument("--url", default=None, help="base URL (default: official Vosk models)")
     dl.add_argument("--sha256", default=None, help="expected SHA-256 of the zip")
     dl.set_defaults(func=_models_download)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the subcommands on their own (until cli.py wires them in)."""
-    parser = argparse.ArgumentParser(prog="voicecoach")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except UserError as exc:
-        print(f"voicecoach: {exc}", file=sys.stderr)
-        return exc.exit_code
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,7 +9,8 @@ from voicecoach.coaching.cues import spoken_seconds
 from voicecoach.coaching.plan import build_plan, total_seconds
 from voicecoach.paths import user_routines_dir
 from voicecoach.routines.library import require_routine, routine_files
-from voicecoach.routines.model import Routine, load_routine
+from voicecoach.routines.model import Routine
+from voicecoach.routines.validate import load_routine
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

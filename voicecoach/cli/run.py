@@ -6,17 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from voicecoach.app.assemble import build_session, offer_resume
+from voicecoach.app.assemble import build_session, coach_voice, offer_resume
 from voicecoach.app.demo import run_text_demo, stamp
+from voicecoach.app.live import run_live
+from voicecoach.app.room_demo import run_room_demo
+from voicecoach.audio.devices import find_device
 from voicecoach.coaching.clock import RealClock
 from voicecoach.coaching.coach import Coach
 from voicecoach.coaching.cues import cue
 from voicecoach.coaching.machine import mermaid_diagram
 from voicecoach.commands.intents import load_intents
 from voicecoach.commands.typed import read_commands
+from voicecoach.errors import AudioError
 from voicecoach.routines.library import routine_names
 from voicecoach.settings import load_settings
-from voicecoach.voice.speaker import PrintSpeaker, Speaker, TeeSpeaker
+from voicecoach.voice.speaker import PrintSpeaker
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,39 +51,21 @@ def _recognizer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, help="a Vosk model directory")
 
 
-def _speaker(args: argparse.Namespace, clock: RealClock) -> Speaker:
-    printer = PrintSpeaker(lambda: stamp(clock.now()))
-    if args.quiet:
-        return printer
-    try:
-        from voicecoach.voice.tts import Pyttsx3Speaker
-
-        settings, _ = load_settings()
-        voice = Pyttsx3Speaker(
-            rate_wpm=settings.speech_rate, voice=settings.voice, volume=settings.volume
-        )
-    except Exception as exc:  # no speech engine: keep going in print-only mode
-        print(f"voicecoach: speech is off ({exc}); cues are printed only", file=sys.stderr)
-        return printer
-    return TeeSpeaker(voice, printer)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     if not args.text:
-        from voicecoach.app.live import run_live
-
         return run_live(args)
     settings, _ = load_settings()
     if args.speed <= 0:
         raise SystemExit("voicecoach: --speed must be more than 0")
     clock = RealClock(args.speed)
-    speaker = _speaker(args, clock)
+    printer = PrintSpeaker(lambda: stamp(clock.now()))
+    speaker = coach_voice(settings, printer, quiet=args.quiet, print_only_on_failure=True)
     assembled = build_session(settings, speaker, clock)
     intents = load_intents(args.intents, routine_names())
     coach = Coach(assembled.session)
     if not offer_resume(assembled):
         speaker.say(cue("ready"))
-    read_commands(coach, intents)
+    read_commands(coach.post, coach.quit, intents)
     try:
         coach.run()
     finally:
@@ -90,20 +76,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     intents = load_intents(args.intents, routine_names())
-    if args.text:
-        state = run_text_demo(intents)
-    else:
-        from voicecoach.app.room_demo import run_room_demo
-
-        state = run_room_demo(args, intents)
+    state = run_text_demo(intents) if args.text else run_room_demo(args, intents)
     return 0 if state == "finished" else 1
 
 
 def cmd_start(args: argparse.Namespace) -> int:
     """The main job: coach by voice when a microphone is there, else play the demo."""
-    from voicecoach.audio.devices import find_device
-    from voicecoach.errors import AudioError
-
     try:
         find_device(None, "input")
     except AudioError as exc:

@@ -10,6 +10,7 @@ import logging
 import queue
 from collections.abc import Callable
 
+from voicecoach.coaching.handlers import handle
 from voicecoach.coaching.machine import FINISHED, STOPPED
 from voicecoach.coaching.session import Session
 from voicecoach.commands.names import Command
@@ -54,7 +55,7 @@ class Coach:
         if command is not None:
             if self.on_command:
                 self.on_command(command)
-            self.session.handle(command.name, dict(command.slots))
+            handle(self.session, command.name, dict(command.slots))
         self.session.tick()
         if self.on_tick:
             self.on_tick(self.session)

@@ -11,6 +11,8 @@ from typing import Any
 
 from transitions import Machine
 
+from voicecoach.commands import names
+
 IDLE = "idle"
 INTRO = "intro"
 POSITIONING = "positioning"  # announce the next move's position and wait
@@ -27,6 +29,23 @@ LEAD_INS = [POSITIONING, SWITCHING, RESTING]
 WORK = [HOLDING, REPPING]
 RUNNING = [INTRO, *LEAD_INS, *WORK]  # states a session can be paused in
 ENDED = [IDLE, FINISHED, STOPPED]
+
+# The commands the session waits for in each state: a hearing that names one of them is
+# likelier to be right, so the listener accepts it on a lower bar. States not listed
+# wait for nothing in particular.
+EXPECTED: dict[str, frozenset[str]] = {
+    IDLE: frozenset({names.START}),
+    FINISHED: frozenset({names.START}),
+    STOPPED: frozenset({names.START}),
+    PAUSED: frozenset({names.RESUME, names.STOP, names.RESTART}),
+    **dict.fromkeys(LEAD_INS, frozenset({names.NEXT, names.RESUME})),
+}
+
+
+def expected_commands(state: str) -> frozenset[str]:
+    """The commands the session waits for in ``state`` (see :data:`EXPECTED`)."""
+    return EXPECTED.get(state, frozenset())
+
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "begin", "source": ENDED, "dest": INTRO},
@@ -64,6 +83,8 @@ def build_machine(model: Any, *, graph: bool = False) -> Machine:
         "send_event": True,
     }
     if graph:
+        # Lazy: only `voicecoach diagram` draws the machine; the graph extension is not
+        # needed to coach.
         from transitions.extensions import GraphMachine
 
         return GraphMachine(graph_engine="mermaid", title="voicecoach session", **options)

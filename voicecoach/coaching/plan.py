@@ -7,7 +7,7 @@ sides, or resting between rounds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from voicecoach.routines.model import Move, Routine
 
@@ -25,6 +25,16 @@ class Timing:
     rep_seconds: float | None = None  # overrides every move's seconds per rep
     transition_seconds: float | None = None  # overrides the routine's wait between moves
     rest_seconds: float | None = None  # overrides the rest between rounds
+
+
+@dataclass(frozen=True)
+class CoachOptions:
+    """How this person likes to be coached (from settings)."""
+
+    timing: Timing = field(default_factory=Timing)
+    skip_moves: frozenset[str] = frozenset()
+    verbose: bool = True  # full instructions; False once the person knows the routine
+    safety_note: bool = True  # say the safety note before the first move
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,45 @@
-"""Sentences the session builds from its position: summaries, time left, what's next."""
+"""What the coach says, worked out from a snapshot of where the session is.
+
+The session hands these functions a :class:`Snapshot` (a small frozen value), never
+itself: the sentences depend on the position in the routine, not on how the session
+keeps its timers.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from voicecoach.coaching.cues import cue, number_word, speech_seconds, spoken_count, spoken_seconds
-from voicecoach.coaching.machine import HOLDING, LEAD_INS, PAUSED, REPPING
-from voicecoach.coaching.plan import POSITION, REST, Segment
-
-if TYPE_CHECKING:
-    from voicecoach.coaching.session import Session
+from voicecoach.coaching.cues import cue, number_word, spoken_count, spoken_seconds
+from voicecoach.coaching.machine import ENDED, HOLDING, LEAD_INS, REPPING
+from voicecoach.coaching.plan import POSITION, REST, Segment, Timing, build_plan, total_seconds
+from voicecoach.routines.model import Routine
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Where a session is, as much as its sentences need."""
+
+    state: str  # the machine's state
+    where: str  # the state, or while paused the state the pause interrupted
+    routine: Routine | None
+    plan: tuple[Segment, ...]
+    seg: int  # index into plan
+    rep: int  # reps finished in the current set
+    half: int  # which half of the current rep
+    remaining: float  # seconds left in the current hold, wait or half rep
+    half_seconds: float  # seconds per half rep of the current move (0 for holds)
+    timing: Timing
+    verbose: bool
+    done: int  # moves done to the end
+    skipped: int  # moves cut short
+    elapsed: float  # seconds since the routine began
+
+    @property
+    def segment(self) -> Segment:
+        return self.plan[self.seg]
+
+
+# ----------------------------------------------------------------- describing segments
 def segment_words(seg: Segment) -> str:
     """'the left side of sky-high stretch', 'round 2 of knee lift', 'pelvic tilt'."""
     name = seg.move.name.lower()
@@ -22,15 +50,12 @@ def segment_words(seg: Segment) -> str:
     return f"the {seg.side_name or 'other'} side of {name}"
 
 
-def describe_next(session: Session, sentence: bool = False) -> str:
+def describe_next(snap: Snapshot, sentence: bool = False) -> str:
     """What comes after the current segment, as words or as a whole sentence."""
-    plan, i = session.plan, session.seg
-    state = session._paused_from if session.state == PAUSED else session.state
-    if state in LEAD_INS:
-        i -= 1  # in a lead-in, what comes next is the segment being led into
-    if i + 1 >= len(plan):
+    i = snap.seg - 1 if snap.where in LEAD_INS else snap.seg  # a lead-in leads into seg
+    if i + 1 >= len(snap.plan):
         return cue("whats_next_last") if sentence else "the end of the routine"
-    nxt = plan[i + 1]
+    nxt = snap.plan[i + 1]
     if not sentence:
         return segment_words(nxt)
     if nxt.lead_in == POSITION:
@@ -40,11 +65,11 @@ def describe_next(session: Session, sentence: bool = False) -> str:
     return cue("whats_next_side", side=nxt.side_name or "other")
 
 
-def instructions(session: Session, seg: Segment) -> list[str]:
+def instructions(seg: Segment, verbose: bool) -> list[str]:
     """Position line, setup and (for a side) how to do that side."""
     move = seg.move
     lines = [cue("position", move=move.name, position=move.position)]
-    if session.options.verbose or not move.short:
+    if verbose or not move.short:
         lines.extend(move.setup)
     else:
         lines.append(move.short)
@@ -53,12 +78,59 @@ def instructions(session: Session, seg: Segment) -> list[str]:
     return lines
 
 
-def rep_cue(session: Session, full: bool) -> str:
+# ----------------------------------------------------------------- entering states
+def intro_lines(routine: Routine, verbose: bool, safety_note: bool) -> list[str]:
+    """The routine's introduction (its title once the person knows it), then the safety note."""
+    lines = [routine.intro] if verbose else [routine.title + "."]
+    if safety_note:
+        lines.append(routine.safety)
+    return lines
+
+
+def positioning_lines(seg: Segment, verbose: bool) -> list[str]:
+    """Getting into position for a new move."""
+    key = "position_first" if seg.index == 0 else "position"
+    lines = [cue(key, move=seg.move.name, position=seg.move.position)]
+    lines += instructions(seg, verbose)[1:]
+    if verbose and seg.index == 0:
+        lines.append(cue("get_ready"))
+    return lines
+
+
+def switching_lines(seg: Segment) -> list[str]:
+    """Changing sides within a round."""
+    lines = [cue("switch_sides")]
+    if seg.move.side_cues:
+        lines.append(seg.move.side_cues[seg.side])
+    return lines
+
+
+def resting_line(seg: Segment) -> str:
+    """The rest before another round."""
+    more = number_word(seg.rounds - seg.round).capitalize()
+    seconds = spoken_seconds(seg.lead_seconds)
+    return cue("rest_round", closing=seg.move.closing, seconds=seconds, more=more)
+
+
+def hold_start_line(seg: Segment, verbose: bool) -> str:
+    """The start of a hold: which round or side, and for how long."""
+    seconds = spoken_seconds(seg.active_seconds)
+    if seg.round > 0:
+        reminder = seg.move.short or (seg.move.form[0] if seg.move.form else "")
+        return cue("round_start", round=seg.round + 1, rounds=seg.rounds, reminder=reminder,
+                   seconds=seconds)  # fmt: skip
+    if seg.side_name:
+        return cue("hold_start_side", side=seg.side_name.capitalize(), seconds=seconds)
+    form = seg.move.form[:1] if verbose else ()
+    return " ".join([*form, cue("hold_start", seconds=seconds)])
+
+
+def rep_cue(snap: Snapshot, full: bool) -> str:
     """What to say at the start of the current half rep."""
-    move = session.segment.move
+    move = snap.segment.move
     reps = move.reps
     assert reps is not None
-    half = session.half
+    half = snap.half
     if move.sides == "alternate":
         side = move.side_names[half]
         body = move.side_cues[half] if (full and move.side_cues) else f"{side.capitalize()}."
@@ -67,56 +139,62 @@ def rep_cue(session: Session, full: bool) -> str:
     else:
         body = reps.second if full or not reps.second_short else reps.second_short
     if half == 0:
-        return f"{cue('rep_number', n=session.rep + 1)} {body}".strip()
+        return f"{cue('rep_number', n=snap.rep + 1)} {body}".strip()
     return body
 
 
-def _remaining_in_segment(session: Session) -> float:
+def paused_line(snap: Snapshot) -> str:
+    """What the coach says on pausing: how much of the hold or set is left."""
+    if snap.where == HOLDING:
+        return cue("paused_hold", seconds=spoken_seconds(snap.remaining))
+    reps = snap.segment.move.reps if snap.plan else None
+    if snap.where == REPPING and reps:
+        return cue("paused_reps", rep=snap.rep, count=reps.count)
+    return cue("paused")
+
+
+# ----------------------------------------------------------------- time left
+def _remaining_in_segment(snap: Snapshot) -> float:
     """Seconds of work left in the current segment (its lead-in included when in one)."""
-    seg = session.segment
-    state = session._paused_from if session.state == PAUSED else session.state
-    left = session.remaining()
-    if state in LEAD_INS:
-        return left + seg.active_seconds
-    if state == REPPING:
+    seg = snap.segment
+    if snap.where in LEAD_INS:
+        return snap.remaining + seg.active_seconds
+    if snap.where == REPPING:
         count = seg.move.reps.count if seg.move.reps else 0
-        halves_left = (count - session.rep) * 2 - session.half - 1
-        return left + halves_left * session._half_seconds()
-    return left
+        halves_left = (count - snap.rep) * 2 - snap.half - 1
+        return snap.remaining + halves_left * snap.half_seconds
+    return snap.remaining
 
 
-def how_long(session: Session, scope: str | None) -> str:
-    """Answer 'how much longer' for the hold, the move or the whole routine."""
-    routine = session.routine or session.find_routine(None)
-    if session.routine is None or session.state in ("idle", "finished", "stopped"):
+def how_long(snap: Snapshot, scope: str | None, default: Routine | None) -> str:
+    """Answer 'how much longer' for the hold, the move or the whole routine.
+
+    Before a routine runs the answer is about ``default``, the routine "start" begins.
+    """
+    if snap.routine is None or snap.state in ENDED:
+        routine = snap.routine or default
         if routine is None:
             return cue("not_running")
-        from voicecoach.coaching.plan import build_plan, total_seconds
-
-        total = total_seconds(build_plan(routine, session.options.timing))
+        total = total_seconds(build_plan(routine, snap.timing))
         return cue("how_long_idle", title=routine.title.lower(), seconds=spoken_seconds(total))
-    seg = session.segment
-    state = session._paused_from if session.state == PAUSED else session.state
-    in_move = _remaining_in_segment(session) + sum(
-        s.lead_seconds + s.active_seconds
-        for s in session.plan[seg.index + 1 :]
-        if s.move_index == seg.move_index
+    seg = snap.segment
+    later_segments = snap.plan[seg.index + 1 :]
+    in_move = _remaining_in_segment(snap) + sum(
+        s.lead_seconds + s.active_seconds for s in later_segments if s.move_index == seg.move_index
     )
     later = sum(
-        s.lead_seconds + s.active_seconds
-        for s in session.plan[seg.index + 1 :]
-        if s.move_index != seg.move_index
+        s.lead_seconds + s.active_seconds for s in later_segments if s.move_index != seg.move_index
     )
     if scope == "routine":
         return cue("how_long_routine", seconds=spoken_seconds(in_move + later))
     if scope == "move":
         return cue("how_long_move", seconds=spoken_seconds(in_move), move=seg.move.name.lower())
     parts = []
-    if state == HOLDING or (state in LEAD_INS and scope == "hold"):
-        what = "hold" if state == HOLDING else "break"
-        parts.append(cue("how_long_hold", seconds=spoken_seconds(session.remaining()), what=what))
-    elif state == REPPING and seg.move.reps:
-        left = seg.move.reps.count - session.rep
+    if snap.where == HOLDING or (snap.where in LEAD_INS and scope == "hold"):
+        what = "hold" if snap.where == HOLDING else "break"
+        parts.append(cue("how_long_hold", seconds=spoken_seconds(snap.remaining), what=what))
+    elif snap.where == REPPING and seg.move.reps:
+        left = seg.move.reps.count - snap.rep
         parts.append(f"{spoken_count(left, 'rep').capitalize()} to go.")
     else:
         parts.append(
@@ -126,46 +204,45 @@ def how_long(session: Session, scope: str | None) -> str:
     return " ".join(parts)
 
 
-def where_words(session: Session) -> str:
+# ----------------------------------------------------------------- resuming and ending
+def where_words(snap: Snapshot) -> str:
     """'rep 6', 'the left side, 8 seconds left', 'round 2, 12 seconds left' for resume offers."""
-    seg = session.segment
-    if session._paused_from == REPPING:
-        return f"rep {session.rep + 1}"
+    seg = snap.segment
+    if snap.where == REPPING:
+        return f"rep {snap.rep + 1}"
     bits = []
     if seg.side_name:
         bits.append(f"the {seg.side_name} side")
     if seg.rounds > 1:
         bits.append(f"round {seg.round + 1}")
-    if session._paused_from == HOLDING:
-        bits.append(f"{spoken_seconds(session.remaining())} left")
+    if snap.where == HOLDING:
+        bits.append(f"{spoken_seconds(snap.remaining)} left")
     return ", ".join(bits) or "getting ready"
 
 
-def _moves_words(n: int) -> str:
-    return spoken_count(n, "move")
+def crash_resume_lines(seg: Segment, verbose: bool) -> list[str]:
+    """Picking up a session cut off in an earlier run: where the person was and how to set up."""
+    lines = [cue("resumed_after_crash", move=seg.move.name, position=seg.move.position)]
+    return lines + instructions(seg, verbose)[1:]
 
 
-def summary(session: Session) -> str:
+def summary(snap: Snapshot) -> str:
     """The closing summary: moves done, skipped, time taken, then the outro."""
-    routine = session.routine
+    routine = snap.routine
     assert routine is not None
-    skipped = len(session._skipped)
     text = cue(
         "summary",
         title=routine.title.lower(),
-        done=_moves_words(len(session._done)),
-        time=spoken_seconds(session._t - session._started_at),
+        done=spoken_count(snap.done, "move"),
+        time=spoken_seconds(snap.elapsed),
         skipped="",
     )
-    if skipped:
-        text += " " + cue("summary_skipped", skipped=_moves_words(skipped))
+    if snap.skipped:
+        text += " " + cue("summary_skipped", skipped=spoken_count(snap.skipped, "move"))
     return f"{text} {routine.outro}".strip()
 
 
-def stopped(session: Session) -> str:
-    done = len(session._done)
-    done_part = cue("stopped_done", done=_moves_words(done)) + " " if done else ""
+def stopped(snap: Snapshot) -> str:
+    """What the coach says when the person stops the routine early."""
+    done_part = cue("stopped_done", done=spoken_count(snap.done, "move")) + " " if snap.done else ""
     return cue("stopped", done_part=done_part)
-
-
-__all__ = ["describe_next", "how_long", "instructions", "rep_cue", "speech_seconds", "summary"]

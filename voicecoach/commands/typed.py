@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from typing import TextIO
 
-from voicecoach.coaching.coach import Coach
 from voicecoach.commands.intents import CommandIntents
 from voicecoach.commands.names import Command
 from voicecoach.voice.speaker import print_line
@@ -15,9 +15,15 @@ NOT_UNDERSTOOD = "(not a command I know: try 'help')"
 
 
 def read_commands(
-    coach: Coach, intents: CommandIntents, stream: TextIO | None = None, echo: TextIO | None = None
+    post: Callable[[Command], None],
+    quit_: Callable[[], None],
+    intents: CommandIntents,
+    stream: TextIO | None = None,
+    echo: TextIO | None = None,
 ) -> threading.Thread:
-    """Start a daemon thread that matches each typed line and posts the command.
+    """Start a daemon thread that matches each typed line and hands the command to ``post``.
+
+    "quit" or "exit" calls ``quit_``.
 
     End of input posts nothing: a session keeps running on its clock (pipe commands in,
     or press Ctrl-C / type 'stop' twice to end).
@@ -31,13 +37,13 @@ def read_commands(
             if not text:
                 continue
             if text.lower() in ("quit", "exit"):
-                coach.quit()
+                quit_()
                 return
             command = intents.match(text)
             if command is None:
                 print_line(NOT_UNDERSTOOD, out)
                 continue
-            coach.post(Command(command.name, dict(command.slots)))
+            post(command)
 
     thread = threading.Thread(target=loop, name="typed-commands", daemon=True)
     thread.start()

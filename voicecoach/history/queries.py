@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from voicecoach.coaching import events as ev
-from voicecoach.history.db import SessionSummary, Step, streak_from_days
+from voicecoach.history.records import SessionSummary, Step, streak_from_days
 
 
 class HistoryQueries:

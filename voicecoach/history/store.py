@@ -21,9 +21,11 @@ from typing import Any
 from voicecoach import paths
 from voicecoach.coaching import events as ev
 from voicecoach.coaching.events import Event, Position
-from voicecoach.history.db import OpenFailure, Problem, RunTime, open_connection, problem_for
+from voicecoach.history import db
+from voicecoach.history.db import problem_for
 from voicecoach.history.queries import HistoryQueries
-from voicecoach.history.run_lock import Held, RunLock
+from voicecoach.history.records import Problem, RunTime
+from voicecoach.history.run_lock import RunLock
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +42,6 @@ def default_path() -> Path:
 
 def _local_now() -> datetime:
     return datetime.now().astimezone()
-
-
-def _failure(exc: Exception) -> tuple[str, str]:
-    """A Problem kind and the reason for an error met while opening the history."""
-    if isinstance(exc, OpenFailure):
-        return exc.kind, exc.reason
-    if isinstance(exc, Held):
-        return "locked", str(exc) or "another voicecoach is recording a session"
-    return "unwritable", f"cannot take the lock beside it: {exc}"
 
 
 class HistoryStore(HistoryQueries):
@@ -92,19 +85,12 @@ class HistoryStore(HistoryQueries):
         (see :mod:`voicecoach.history.run_lock`); a second one gets a store with history off.
         """
         path = default_path() if path is None else path
-        lock = None
-        try:
-            if recording:
-                lock = RunLock.take(path.with_name(path.name + ".lock"))
-            conn = open_connection(path, timeout)
-        except (OpenFailure, Held, OSError) as failure:
-            if lock is not None:
-                lock.release()
-            kind, reason = _failure(failure)
-            problem = Problem.make(kind, path, reason)
-            log.warning("%s", problem.line)
-            return cls(None, path, now=now, problem=problem)
+        opened = db.open_history(path, timeout, recording)
+        if isinstance(opened, Problem):
+            log.warning("%s", opened.line)
+            return cls(None, path, now=now, problem=opened)
         log.debug("history database %s opened", path)
+        conn, lock = opened
         return cls(conn, path, now=now, lock=lock)
 
     @classmethod
@@ -182,35 +168,16 @@ class HistoryStore(HistoryQueries):
             detail.update(self._attach(conn, event, wall))
         run = self._run
         assert run is not None
-        if event.kind == ev.PAUSED and run.paused_since is None:
-            run.paused_since = event.at
-        seconds = run.active_seconds(event.at)
-        if event.kind == ev.RESUMED and run.paused_since is not None:
-            run.paused_total += event.at - run.paused_since
-            run.paused_since = None
+        seconds = run.note(event.kind, event.at)
         position = json.dumps(event.position.to_dict())
-        if event.kind == ev.PROGRESS:  # frequent: one UPDATE, no new row
-            conn.execute(
-                "UPDATE sessions SET position=?, last_seen=?, seconds=? WHERE id=?",
-                (position, wall, seconds, run.session_id),
-            )
+        if event.kind == ev.PROGRESS:
+            db.save_progress(conn, run.session_id, position, wall, seconds)
             return
         outcome = _ENDING.get(event.kind)
         pos = event.position
-        conn.execute("BEGIN")
-        conn.execute(
-            "INSERT INTO steps (session_id, kind, at, wall, move, round, side, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (run.session_id, event.kind, event.at, wall, pos.move, pos.round, pos.side,
-             json.dumps(detail, default=str)),
-        )  # fmt: skip
-        conn.execute(
-            "UPDATE sessions SET position=?, last_seen=?, seconds=?,"
-            " ended=CASE WHEN ? IS NULL THEN ended ELSE ? END, outcome=COALESCE(?, outcome)"
-            " WHERE id=?",
-            (position, wall, seconds, outcome, wall, outcome, run.session_id),
-        )
-        conn.execute("COMMIT")
+        step = (event.kind, event.at, wall, pos.move, pos.round, pos.side,
+                json.dumps(detail, default=str))  # fmt: skip
+        db.save_step(conn, run.session_id, step, position, seconds, outcome)
         if outcome is not None:
             self._run = None
 

@@ -6,7 +6,6 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-from voicecoach.coaching.events import Position
 from voicecoach.history.store import HistoryStore
 
 log = logging.getLogger(__name__)
@@ -103,15 +102,3 @@ def progress_sentence(store: HistoryStore, today: date | None = None) -> str:
     else:
         return "This is your first session on record. Every one from now on counts."
     return f"{opening} You have done {_minutes(store.total_minutes())} in all."
-
-
-def resume_offer(move_name: str, position: Position, side_name: str | None = None) -> str:
-    """The question asked when an interrupted session can be picked up again."""
-    where = [move_name]
-    if side_name:
-        where.append(f"{side_name} side")
-    if position.round > 0:
-        where.append(f"round {position.round + 1}")
-    if position.rep > 0:
-        where.append(f"rep {position.rep + 1}")
-    return f"You were on {', '.join(where)}. Say resume, or start over."

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from voicecoach.errors import RoutineError
 from voicecoach.paths import builtin_routines_dir, user_routines_dir
-from voicecoach.routines.model import Routine, load_routine
+from voicecoach.routines.model import Routine
+from voicecoach.routines.validate import load_routine
 
 log = logging.getLogger(__name__)
 DEFAULT_ROUTINE = "back"

@@ -19,6 +19,9 @@ import numpy.typing as npt
 
 from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples, convert
 from voicecoach.errors import AudioError
+from voicecoach.settings import DEFAULTS
+from voicecoach.voice import synth
+from voicecoach.voice.speaker import clamp_rate
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +91,6 @@ class Room:
         placement = Placement(start, samples, label, on_start)
         self._placements.append(placement)
         return placement
-
-    def busy_until(self) -> float:
-        """Seconds at which the last placed sound ends (or now, if the room is quiet)."""
-        ends = [p.end for p in self._placements]
-        return max([self.position, *ends]) / self.rate
 
     def read(self, frames: int) -> AudioChunk:
         """The next ``frames`` samples a microphone in the room hears."""
@@ -171,11 +169,9 @@ class RoomSpeaker:
         gap: float = 0.25,
         on_speech_start: Callable[[str, float], None] | None = None,
     ) -> None:
-        from voicecoach.voice import synth
-
         self.room = room
         self.voice = voice or synth.COACH_VOICE
-        self.rate_wpm = rate_wpm or synth.DEFAULT_RATE_WPM
+        self.rate_wpm = rate_wpm or DEFAULTS.speech_rate  # the coach's own default rate
         self.tail = tail
         self.gap = gap
         self.on_speech_start = on_speech_start
@@ -211,7 +207,7 @@ class RoomSpeaker:
 
     def set_rate(self, factor: float) -> None:
         """Speak ``factor`` times faster from the next sentence on."""
-        self.factor = max(0.3, min(3.0, factor))
+        self.factor = clamp_rate(factor)
 
     def speech_end(self) -> float:
         """Room seconds at which the coach's speech (queued included) ends."""
@@ -220,14 +216,6 @@ class RoomSpeaker:
     def is_speaking(self) -> bool:
         """True from a sentence's placement until ``tail`` seconds after the last one ends."""
         return self.room.time < self.speech_end() + self.tail
-
-    def speaking_since(self) -> float | None:
-        """Room seconds when the sentence now being heard started, or None."""
-        now = self.room.position
-        for p in self._placed:
-            if p.start <= now < p.end:
-                return p.start / self.room.rate
-        return None
 
     def close(self) -> None:
         """Nothing to release; the room keeps what was said."""

@@ -8,6 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
+# How much faster or slower than the configured rate the coach may speak ("slower",
+# "faster"): beyond these, espeak-ng is hard to follow or drags.
+RATE_BOUNDS = (0.75, 1.3)
+
+
+def clamp_rate(factor: float) -> float:
+    """A speech-rate factor kept within :data:`RATE_BOUNDS`."""
+    low, high = RATE_BOUNDS
+    return min(high, max(low, factor))
+
+
 # Transcript lines come from several threads (coordinator, listener): one write each.
 PRINT_LOCK = threading.Lock()
 

@@ -22,7 +22,7 @@ from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RATE_WPM = 170
+DEFAULT_RATE_WPM = 170  # simulated people and test speech; the coach's rate is a setting
 COACH_VOICE = "en-us"
 PERSON_VOICE = "en-us+f2"  # a woman's voice, told apart from the coach's (en-us, male)
 ESPEAK_PACKAGE = "espeak-ng"
@@ -94,8 +94,3 @@ def synthesize(
     if not text.strip():
         return AudioChunk(np.zeros((0, 1), dtype=np.int16), target_rate or ESPEAK_RATE)
     return _synthesize_cached(text, voice, int(rate_wpm), int(pitch), int(amplitude), target_rate)
-
-
-def clear_cache() -> None:
-    """Forget every cached rendering."""
-    _synthesize_cached.cache_clear()

@@ -27,6 +27,8 @@ from voicecoach.audio.chunk import AudioChunk
 from voicecoach.audio.playback import Player, SoundDevicePlayer
 from voicecoach.audio.wav import read_wav
 from voicecoach.errors import AudioError
+from voicecoach.settings import DEFAULTS
+from voicecoach.voice.speaker import clamp_rate
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ def _voice_took(engine: Any, wanted: str) -> bool:
 
 
 def _default_engine(driver: str | None) -> Any:
+    # Lazy: pyttsx3 loads the espeak-ng library on import; typed and demo runs never speak.
     import pyttsx3
 
     return pyttsx3.init(driver)
@@ -98,7 +101,7 @@ class Pyttsx3Speaker:
         self._player = player if player is not None else SoundDevicePlayer(device)
         self._voice = voice
         self._volume = volume
-        self._base_rate = rate_wpm
+        self._base_rate = rate_wpm or DEFAULTS.speech_rate  # words per minute
         self._factor = 1.0
         self._settings_changed = True
         self._queue: queue.Queue[tuple[int, str] | None] = queue.Queue()
@@ -106,7 +109,6 @@ class Pyttsx3Speaker:
         self._generation = 0
         self._busy = False
         self._last_end = -1e9
-        self._since: float | None = None
         self._error: BaseException | None = None
         self._ready = threading.Event()
         self._rendered = threading.Event()  # the engine finished writing a sentence's file
@@ -146,7 +148,7 @@ class Pyttsx3Speaker:
 
     def set_rate(self, factor: float) -> None:
         """Speak ``factor`` times the configured rate from the next sentence on."""
-        self._factor = max(0.3, min(3.0, factor))
+        self._factor = clamp_rate(factor)
         self._settings_changed = True
 
     def is_speaking(self) -> bool:
@@ -154,10 +156,6 @@ class Pyttsx3Speaker:
         return (
             self._busy or not self._queue.empty() or time.monotonic() < self._last_end + self.tail
         )
-
-    def speaking_since(self) -> float | None:
-        """``time.monotonic()`` when the sentence now playing started, or None."""
-        return self._since
 
     def close(self) -> None:
         """Let the queued speech finish, then stop the engine thread."""
@@ -184,8 +182,6 @@ class Pyttsx3Speaker:
             self._notifies = type(engine).__module__.startswith("pyttsx3")
             if self._notifies:
                 engine.connect("finished-utterance", lambda **_: self._rendered.set())
-            if self._base_rate is None:
-                self._base_rate = int(engine.getProperty("rate"))
             self._apply_settings(engine, voice=True)
         except AudioError as exc:
             self._error = exc
@@ -210,7 +206,6 @@ class Pyttsx3Speaker:
             except AudioError as exc:
                 log.warning("could not speak %r: %s", text, exc)
             finally:
-                self._since = None
                 self._last_end = time.monotonic()
                 self._busy = False
         try:
@@ -234,7 +229,7 @@ class Pyttsx3Speaker:
                     "(use the File column, e.g. gmw/en-us, optionally with +f3 for a variant)"
                 )
         engine.setProperty("volume", self._volume)
-        engine.setProperty("rate", round((self._base_rate or 200) * self._factor))
+        engine.setProperty("rate", round(self._base_rate * self._factor))
         self._settings_changed = False
 
     def _render(self, engine: Any, text: str) -> AudioChunk:
@@ -287,7 +282,6 @@ class Pyttsx3Speaker:
         audio = self._render(engine, text)
 
         def started(at: float) -> None:
-            self._since = at
             if self.on_speech_start is not None:
                 self.on_speech_start(text, at)
 

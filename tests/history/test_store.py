@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from voicecoach.coaching import events as ev
 from voicecoach.coaching.events import Event, Position
-from voicecoach.history.db import SCHEMA_VERSION, RunTime, streak_from_days
+from voicecoach.history.db import SCHEMA_VERSION
+from voicecoach.history.records import RunTime, streak_from_days
 from voicecoach.history.store import RESUME_WINDOW, HistoryStore, default_path
 
 TZ = timezone(timedelta(hours=2))
@@ -382,7 +383,7 @@ while True:
 
 
 def test_sigkill_mid_session_loses_no_recorded_event(db: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(db)], stdout=subprocess.PIPE, text=True, env=env
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from session_driver import Driver
 
+from voicecoach.coaching.handlers import handle
 from voicecoach.coaching.machine import STATES
 from voicecoach.commands import names as commands
 
@@ -28,7 +28,7 @@ class SessionMachine(RuleBasedStateMachine):
     @rule(name=st.sampled_from(commands.ALL), data=st.data())
     def command(self, name: str, data: st.DataObject) -> None:
         slots = data.draw(SLOTS.get(name, st.just({})))
-        self.d.session.handle(name, slots)
+        handle(self.d.session, name, slots)
 
     @rule(seconds=st.floats(min_value=0.0, max_value=40.0))
     def tick(self, seconds: float) -> None:
@@ -37,7 +37,7 @@ class SessionMachine(RuleBasedStateMachine):
 
     @rule()
     def start(self) -> None:
-        self.d.session.handle("start", {})
+        handle(self.d.session, "start", {})
 
     @invariant()
     def one_state(self) -> None:
@@ -66,9 +66,9 @@ class SessionMachine(RuleBasedStateMachine):
         """From wherever it got to, going on (or starting) and then only ticks finishes."""
         s = self.d.session
         if s.state == "paused":
-            s.handle("resume", {})
+            handle(s, "resume", {})
         if s.state in ("idle", "stopped", "finished"):
-            s.handle("start", {})
+            handle(s, "start", {})
         for _ in range(20_000):
             if s.state == "finished":
                 break
@@ -77,7 +77,5 @@ class SessionMachine(RuleBasedStateMachine):
         assert s.state == "finished"
 
 
-SessionMachine.TestCase.settings = settings(
-    max_examples=1500, stateful_step_count=30, deadline=None
-)
+# Examples and steps come from the Hypothesis profile (tests/conftest.py): full in CI.
 test_session_machine = SessionMachine.TestCase

@@ -9,7 +9,8 @@ import pytest
 from session_driver import Driver
 
 from voicecoach.coaching import events as ev
-from voicecoach.coaching.session import CoachOptions, Session
+from voicecoach.coaching.plan import CoachOptions
+from voicecoach.coaching.session import Session
 
 GOLDEN = Path(__file__).parent / "golden" / "back_session.txt"
 

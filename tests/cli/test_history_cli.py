@@ -16,7 +16,7 @@ from voicecoach.coaching import events as ev
 from voicecoach.coaching.events import Event, Position
 from voicecoach.errors import UserError
 from voicecoach.history.store import HistoryStore, default_path
-from voicecoach.history.view import progress_sentence, render_chart, resume_offer
+from voicecoach.history.view import progress_sentence, render_chart
 from voicecoach.settings import example_config
 
 
@@ -182,16 +182,6 @@ def test_progress_sentence_follows_the_history() -> None:
             "2 days in a row. Keep it up. You have done 6 minutes in all."
         )
     assert "can't see your history" in progress_sentence(HistoryStore.disabled(), today)
-
-
-def test_resume_offer_names_the_place() -> None:
-    p = Position("back", "reps", move=2, round=1, side=0, rep=5)
-    assert resume_offer("pelvic tilt", p) == (
-        "You were on pelvic tilt, round 2, rep 6. Say resume, or start over."
-    )
-    assert resume_offer("bridge", Position("back", "hold", 0), side_name="left") == (
-        "You were on bridge, left side. Say resume, or start over."
-    )
 
 
 def test_chart_scales_to_the_best_week() -> None:

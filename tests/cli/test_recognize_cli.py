@@ -9,7 +9,7 @@ from speech import needs_espeak, synth, with_silence
 
 from voicecoach.audio.chunk import SPEECH_RATE, convert
 from voicecoach.audio.wav import read_wav
-from voicecoach.cli.recognize import main
+from voicecoach.cli.main import main
 from voicecoach.commands.names import Command
 from voicecoach.recognition.listener import Decision
 from voicecoach.recognition.recording import best_of

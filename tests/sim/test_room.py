@@ -118,7 +118,7 @@ def test_mix_equals_clipped_sum_whatever_the_chunking(
 
 
 def fake_synth(text: str, voice: str, rate_wpm: int) -> AudioChunk:
-    seconds = len(text) * 0.05 * 170 / rate_wpm
+    seconds = len(text) * 0.05 * 150 / rate_wpm  # 0.05 s a character at the default 150 wpm
     return AudioChunk(tone(seconds, 3000).reshape(-1, 1), SPEECH_RATE)
 
 
@@ -150,10 +150,8 @@ def test_room_speaker_is_speaking_during_speech_and_tail_only() -> None:
     speaker.say("0123456789")  # 0.5 s
     read_all(room, 0.3)
     assert speaker.is_speaking()
-    assert speaker.speaking_since() == 0.0
     read_all(room, 0.8)
     assert speaker.is_speaking()  # in the tail
-    assert speaker.speaking_since() is None
     read_all(room, 0.95)
     assert not speaker.is_speaking()
 
@@ -186,9 +184,9 @@ def test_room_speaker_tail_runs_from_the_cut() -> None:
 def test_room_speaker_rate_changes_duration() -> None:
     room = Room()
     speaker, _ = make_speaker(room)
-    speaker.set_rate(2.0)
+    speaker.set_rate(2.0)  # past the fastest the coach speaks: 1.3 times (RATE_BOUNDS)
     speaker.say("0123456789")
-    assert abs(speaker.speech_end() - 0.25) < 0.01
+    assert abs(speaker.speech_end() - 0.5 / 1.3) < 0.01
 
 
 def test_room_speaker_with_real_synthesis_is_heard() -> None:

@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pulse as pulse_devices
 import pytest
-import test_pulse_devices as pulse_devices
 
 from voicecoach.history.store import HistoryStore
 from voicecoach.sim.room import rms_dbfs

@@ -11,6 +11,7 @@ import pytest
 from voicecoach.app.assemble import build_session, coach_options
 from voicecoach.cli.main import main
 from voicecoach.coaching.clock import FakeClock
+from voicecoach.coaching.handlers import handle
 from voicecoach.errors import ConfigError
 from voicecoach.settings import Settings
 from voicecoach.voice.speaker import RecordingSpeaker
@@ -41,7 +42,7 @@ def test_safety_note_is_given_once_across_sessions() -> None:
     for _ in range(2):
         speaker = RecordingSpeaker()
         built = build_session(Settings(), speaker, FakeClock())
-        built.session.handle("start", {})
+        handle(built.session, "start", {})
         built.store.close()
         said.append(any(s.startswith(safety) for s in speaker.said))
     assert said == [True, False]
@@ -55,7 +56,7 @@ def test_a_damaged_history_file_is_said_once_and_the_coach_still_runs(tmp_path: 
     speaker = RecordingSpeaker()
     built = build_session(Settings(), speaker, FakeClock())
     assert speaker.said[0].startswith("History is off today")
-    built.session.handle("start", {})
+    handle(built.session, "start", {})
     assert built.session.state == "intro"
     assert sum(s.startswith("History is off") for s in speaker.said) == 1
     built.store.close()
