@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from history_helpers import TZ, WallClock
 from hypothesis import settings
 
 # The session machine's random walks: CI runs the full 1,500 (HYPOTHESIS_PROFILE=ci in
@@ -21,3 +23,15 @@ def _user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("VOICECOACH_DATA_DIR", str(tmp_path / "data"))
     yield
+
+
+@pytest.fixture
+def wall() -> WallClock:
+    """The history's wall clock, on a Wednesday morning."""
+    return WallClock(datetime(2024, 5, 15, 7, 30, tzinfo=TZ))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """Where a test's history database goes."""
+    return tmp_path / "history.sqlite3"

@@ -7,7 +7,7 @@ coach's, waiting politely for the coach to fall silent, like a person on a mat w
 A loopback also plays the coach's own voice back into the room, as a real room would,
 so the own-voice guard is exercised: the coach's "Say start back routine" must not start
 anything. Runs when PulseAudio and the ALSA pulse plugin are installed (see
-``test_pulse_devices``); CI requires them.
+``tests/pulse.py``); CI requires them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import wave
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pulse as pulse_devices
 import pytest
+from transcript import Transcript
 
 from voicecoach.history.store import HistoryStore
 from voicecoach.sim.room import rms_dbfs
@@ -54,61 +54,6 @@ TRY_STYLES = (
     (140, 40),
     (185, 60),
 )  # words per minute and pitch, per try  # how loud the coach's voice comes back into the microphone
-
-
-class Transcript:
-    """The subprocess's stdout lines, each with its arrival time, read on a thread."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.proc = proc
-        self.lines: list[tuple[float, str]] = []
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            with self._lock:
-                self.lines.append((time.monotonic(), line.rstrip("\n")))
-
-    def mark(self) -> int:
-        """The index of the next line to arrive."""
-        with self._lock:
-            return len(self.lines)
-
-    def find(self, pattern: str, since: int = 0) -> str | None:
-        with self._lock:
-            for _, line in self.lines[since:]:
-                if re.search(pattern, line):
-                    return line
-        return None
-
-    def wait_for(self, pattern: str, since: int = 0, timeout: float = 10.0) -> str | None:
-        """The first line from ``since`` on matching ``pattern``, waiting up to ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.find(pattern, since)
-            if found is not None:
-                return found
-            if self.proc.poll() is not None:
-                time.sleep(0.2)  # let the reader catch the last lines
-                return self.find(pattern, since)
-            time.sleep(0.02)
-        return None
-
-    def close(self) -> str:
-        """After the process ended: its stderr; both pipes closed."""
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        self._thread.join(5)
-        self.proc.stdout.close()
-        err = self.proc.stderr.read()
-        self.proc.stderr.close()
-        return err
-
-    def text(self) -> str:
-        with self._lock:
-            return "\n".join(line for _, line in self.lines)
 
 
 class Monitor(pulse_devices.MonitorRecorder):

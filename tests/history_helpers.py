@@ -1,0 +1,41 @@
+"""Shared by the history tests: a settable wall clock, positions and a whole recorded session."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from voicecoach.coaching import events as ev
+from voicecoach.coaching.events import Event, Position
+from voicecoach.history.store import HistoryStore
+
+TZ = timezone(timedelta(hours=2))
+
+
+class WallClock:
+    """A settable wall clock for the store's ``now``."""
+
+    def __init__(self, start: datetime) -> None:
+        self.t = start
+
+    def __call__(self) -> datetime:
+        return self.t
+
+
+def pos(move: int = 0, **kw: float) -> Position:
+    return Position("back", "hold", move, **kw)  # type: ignore[arg-type]
+
+
+def full_session(store: HistoryStore, moves: int = 3, seconds_per_move: float = 60) -> None:
+    """A finished session with ``moves`` moves done, one pause of 30 s in the first."""
+    t = 0.0
+    store.record(Event(ev.SESSION_STARTED, t, pos(), {"routine": "back"}))
+    for move in range(moves):
+        store.record(Event(ev.MOVE_STARTED, t, pos(move)))
+        if move == 0:
+            store.record(Event(ev.PAUSED, t + 10, pos(move)))
+            store.record(Event(ev.RESUMED, t + 40, pos(move), {"paused_for": 30}))
+            t += 30
+        t += seconds_per_move
+        store.record(Event(ev.HOLD_DONE, t, pos(move), {"planned": 10, "actual": 9.5}))
+        store.record(Event(ev.MOVE_DONE, t, pos(move), {"seconds": seconds_per_move}))
+    store.record(Event(ev.SESSION_FINISHED, t, pos(moves), {"done": moves}))
