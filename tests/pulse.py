@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from voicecoach.audio import devices
+from voicecoach.audio.chunk import SPEECH_RATE
 from voicecoach.sim.room import rms_dbfs
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "pulse-virtual.sh"
@@ -73,14 +74,14 @@ def loud_seconds(samples: np.ndarray, rate: int, frame_ms: int = 30) -> float:
 
 
 class MonitorRecorder:
-    """Records what reaches a sink (its monitor) with parec, as 16 kHz mono."""
+    """Records what reaches a sink (its monitor) with parec, as mono at SPEECH_RATE."""
 
     def __init__(self, env: dict[str, str], source: str = "vc_speaker.monitor") -> None:
         self._proc = subprocess.Popen(
             [
                 "parec",
                 f"--device={source}",
-                "--rate=16000",
+                f"--rate={SPEECH_RATE}",
                 "--channels=1",
                 "--format=s16le",
                 "--raw",

@@ -26,6 +26,7 @@ import pulse as pulse_devices
 import pytest
 from transcript import Transcript
 
+from voicecoach.audio.chunk import SPEECH_RATE
 from voicecoach.history.store import HistoryStore
 from voicecoach.sim.room import rms_dbfs
 from voicecoach.voice import synth
@@ -34,7 +35,7 @@ pulse = pulse_devices.pulse  # the module-scoped virtual devices fixture
 pytestmark = pytest.mark.slow
 
 PERSON_VOICE = "en-us+f2"  # a female US voice; the coach speaks espeak-ng's default (male, en-gb)
-RATE = 16000
+RATE = SPEECH_RATE
 QUIET_SECONDS = 0.9  # silence on the speaker before the person talks
 TRIES = 3
 ECHO_LEVEL = "40%"

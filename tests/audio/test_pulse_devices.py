@@ -16,6 +16,7 @@ import pulse as virtual_devices
 from pulse import SCRIPT, MonitorRecorder, loud_seconds
 
 from voicecoach.audio import devices
+from voicecoach.audio.chunk import SPEECH_RATE
 from voicecoach.audio.mic import MicrophoneSource
 from voicecoach.voice import synth
 from voicecoach.voice.tts import Pyttsx3Speaker
@@ -72,14 +73,14 @@ def test_coach_speech_comes_out_of_the_virtual_speaker(pulse: dict[str, str]) ->
         speaker.close()
     recorded = recorder.stop()
     assert len(starts) == 1 and 0 <= starts[0] - began < 0.5
-    assert loud_seconds(recorded, 16000) > 1.0
+    assert loud_seconds(recorded, SPEECH_RATE) > 1.0
 
 
 def test_interrupt_cuts_the_coach_off(pulse: dict[str, str]) -> None:
     sentence = (
         "This is a long instruction about your breathing that should never be heard to the end."
     )
-    full = loud_seconds(synth.synthesize(sentence, target_rate=16000).samples[:, 0], 16000)
+    full = loud_seconds(synth.synthesize(sentence).samples[:, 0], SPEECH_RATE)
     recorder = MonitorRecorder(pulse)
     time.sleep(0.3)
     starts: list[float] = []
@@ -99,6 +100,6 @@ def test_interrupt_cuts_the_coach_off(pulse: dict[str, str]) -> None:
     finally:
         speaker.close()
     recorded = recorder.stop()
-    heard = loud_seconds(recorded, 16000)
+    heard = loud_seconds(recorded, SPEECH_RATE)
     assert stopped_within < 0.2 + 0.3  # the tail plus a few audio blocks
     assert 0.2 < heard < full / 2
