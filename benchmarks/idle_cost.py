@@ -119,6 +119,13 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _ctrl_c_works() -> None:
+    """In the live command's process: Ctrl-C (SIGINT) acts, even when this benchmark was
+    started in the background, where the shell ignores SIGINT for it and its children
+    (Python then never turns SIGINT into KeyboardInterrupt, and the command runs on)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def ready_time(engine: str, idle_seconds: float) -> tuple[float, float, float] | str:
     """Seconds from launch to the ready line, the live process's idle CPU share (%) and RSS.
 
@@ -142,7 +149,13 @@ def ready_time(engine: str, idle_seconds: float) -> tuple[float, float, float] |
         command = [sys.executable, "-m", "voicecoach", "run", "--quiet", "--engine", engine]
         began = time.monotonic()
         proc = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=home
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=home,
+            preexec_fn=_ctrl_c_works,
         )
         assert proc.stdout is not None
         ready = None
