@@ -196,7 +196,14 @@ def _start_coach(pulse: dict[str, str], home: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_works,
     )
+
+
+def _ctrl_c_works() -> None:
+    """Ctrl-C reaches the coach even when the tests run in the background, where the shell
+    has SIGINT ignored for them and everything they start."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _seconds(line: str) -> int:
