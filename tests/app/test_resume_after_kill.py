@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from history_helpers import recorded_steps
 
 from voicecoach.history.store import HistoryStore
 
@@ -95,9 +96,10 @@ def test_sigkill_in_a_hold_resumes_at_that_move_round_and_side(tmp_path: Path) -
         assert second.wait(20) == 0  # a stopped session ends the run
     finally:
         finish(second)
-    store = HistoryStore.open(tmp_path / "data" / "history.sqlite3")
+    db = tmp_path / "data" / "history.sqlite3"
+    store = HistoryStore.open(db)
     sessions = store.recent(5)
-    steps = store.steps(sessions[0].id)
+    steps = recorded_steps(db, sessions[0].id)
     store.close()
     assert len(sessions) == 1  # the resumed run carried on the same session record
     done = [s.move for s in steps if s.kind == "move_done"]

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from history_helpers import WallClock, full_session, pos
+from history_helpers import WallClock, full_session, pos, recorded_steps
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,7 +26,7 @@ def test_a_finished_session_is_recorded_with_moves_pauses_and_holds(
         assert store.enabled and store.take_notice() is None
         full_session(store, moves=3)
         [summary] = store.recent(5)
-        steps = store.steps(summary.id)
+        steps = recorded_steps(db, summary.id)
     assert summary.outcome == "finished"
     assert (summary.moves_done, summary.moves_skipped, summary.pauses) == (3, 0, 1)
     assert summary.minutes == pytest.approx(3.0)  # the 30 s pause is left out
@@ -41,7 +41,7 @@ def test_progress_updates_the_position_without_adding_rows(db: Path, wall: WallC
         for rep in range(1, 50):
             store.record(Event(ev.PROGRESS, rep, pos(2, rep=rep, round=1, side=1)))
         [summary] = store.recent(1)
-        assert len(store.steps(summary.id)) == 1
+        assert len(recorded_steps(db, summary.id)) == 1
     # The process "dies" without finishing: a new run sees where it stopped.
     with HistoryStore.open(db, now=wall) as again:
         assert again.unfinished() == pos(2, rep=49, round=1, side=1)

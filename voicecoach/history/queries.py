@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from voicecoach.coaching import events as ev
-from voicecoach.history.records import SessionSummary, Step, streak_from_days
+from voicecoach.history.records import SessionSummary, streak_from_days
 
 
 class HistoryQueries:
@@ -26,15 +26,6 @@ class HistoryQueries:
         current = self._current_id()
         rows = self._query(SessionSummary.SQL + " ORDER BY s.id DESC LIMIT ?", (n,))
         return [SessionSummary.from_row(row, current) for row in rows]
-
-    def steps(self, session_id: int) -> list[Step]:
-        """Everything recorded in one session (moves, holds, pauses), oldest first."""
-        rows = self._query(
-            "SELECT kind, at, wall, move, round, side, detail FROM steps"
-            " WHERE session_id=? ORDER BY id",
-            (session_id,),
-        )
-        return [Step.from_row(row) for row in rows]
 
     def active_days(self) -> set[date]:
         """Days with exercise: a session begun that day finished or completed a move."""

@@ -3,7 +3,6 @@ history may be off."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -133,24 +132,3 @@ class SessionSummary:
         data["ended"] = self.ended.isoformat() if self.ended else None
         data["minutes"] = round(self.minutes, 2)
         return data
-
-
-@dataclass(frozen=True)
-class Step:
-    """One recorded event of a session (everything but the frequent progress updates)."""
-
-    kind: str
-    at: float
-    wall: datetime
-    move: int
-    round: int
-    side: int
-    detail: dict[str, Any]
-
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> Step:
-        kind, at, wall, move, rnd, side, detail = row
-        return cls(
-            str(kind), float(at), datetime.fromisoformat(wall), int(move), int(rnd), int(side),
-            json.loads(detail),
-        )  # fmt: skip
