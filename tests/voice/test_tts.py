@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from silent_player import SilentPlayer
 
-from voicecoach.audio.playback import SilentPlayer
 from voicecoach.errors import AudioError
 from voicecoach.sim.room import rms_dbfs
 from voicecoach.voice.speaker import Speaker

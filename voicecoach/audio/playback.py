@@ -1,4 +1,4 @@
-"""Playing rendered speech: to a sound device, or silently in real time (tests, headless)."""
+"""Playing rendered speech on a sound device, cut off within one audio block when asked."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -113,31 +112,6 @@ class SoundDevicePlayer:
         if first_sound and not reported:
             started(first_sound[0])
         return not cancelled() and position >= len(data)
-
-    def close(self) -> None:
-        pass
-
-
-@dataclass
-class SilentPlayer:
-    """Pretends to play: takes the audio's duration (or none), keeps what it "played"."""
-
-    realtime: bool = True
-    played: list[AudioChunk] = field(default_factory=list)
-    cut_off: list[float] = field(default_factory=list)  # seconds played before each cut
-
-    def play(self, audio: AudioChunk, cancelled: Cancelled, started: Started) -> bool:
-        start = time.monotonic()
-        started(start)
-        self.played.append(audio)
-        if not self.realtime:
-            return True
-        while (elapsed := time.monotonic() - start) < audio.duration:
-            if cancelled():
-                self.cut_off.append(elapsed)
-                return False
-            time.sleep(min(BLOCK_SECONDS, audio.duration - elapsed))
-        return True
 
     def close(self) -> None:
         pass
