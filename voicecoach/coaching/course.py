@@ -46,10 +46,16 @@ class Course:
         """The state, or while paused the state the pause interrupted."""
         return self.paused_from if self.state == PAUSED else self.state
 
-    def start_plan(self, routine: Routine, seg: int = 0, rep: int = 0) -> None:
-        """Plan ``routine`` (with the person's timing and skipped moves) and stand at ``seg``."""
+    def plan_for(self, routine: Routine) -> list[Segment]:
+        """``routine``'s segments with the person's timing and skipped moves."""
+        return build_plan(routine, self.options.timing, self.options.skip_moves)
+
+    def start_plan(
+        self, routine: Routine, plan: list[Segment] | None = None, seg: int = 0, rep: int = 0
+    ) -> None:
+        """Take ``plan`` (by default :meth:`plan_for` the routine) and stand at ``seg``."""
         self.routine = routine
-        self.plan = build_plan(routine, self.options.timing, self.options.skip_moves)
+        self.plan = self.plan_for(routine) if plan is None else plan
         self.seg, self.rep, self.half = seg, rep, 0
         self.done, self.cut_short, self.skipped = set(), set(), set()
         self.started_at = self.now

@@ -24,7 +24,7 @@ from voicecoach.coaching.machine import (
     REPPING,
     RUNNING,
 )  # fmt: skip
-from voicecoach.coaching.plan import POSITION, build_plan
+from voicecoach.coaching.plan import POSITION
 from voicecoach.coaching.session import Session
 from voicecoach.commands import names
 from voicecoach.errors import RoutineError
@@ -73,12 +73,12 @@ def jump(session: Session, target: int) -> None:
 
 def resume_from(session: Session, routine: Routine, where: Position) -> bool:
     """Set up a session that was cut off at ``where``, paused, and offer to resume it."""
-    plan = build_plan(routine, session.options.timing, session.options.skip_moves)
+    plan = session.plan_for(routine)
     wanted = (where.move, where.round, where.side)
     matches = [s for s in plan if (s.move_index, s.round, s.side) == wanted]
     if not matches or where.state not in RUNNING:
         return False
-    session.start_plan(routine, seg=matches[0].index, rep=where.rep)
+    session.start_plan(routine, plan, seg=matches[0].index, rep=where.rep)
     session.done = {s.move_index for s in plan[: session.seg] if s.move_index != where.move}
     session.paused_from = where.state
     session.restore_paused(where.remaining)
