@@ -103,7 +103,6 @@ class Pyttsx3Speaker:
         self._volume = volume
         self._base_rate = rate_wpm or DEFAULTS.speech_rate  # words per minute
         self._factor = 1.0
-        self._settings_changed = True
         self._queue: queue.Queue[tuple[int, str] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._generation = 0
@@ -149,7 +148,6 @@ class Pyttsx3Speaker:
     def set_rate(self, factor: float) -> None:
         """Speak ``factor`` times the configured rate from the next sentence on."""
         self._factor = clamp_rate(factor)
-        self._settings_changed = True
 
     def is_speaking(self) -> bool:
         """True while speech is pending or playing, and for ``tail`` seconds after."""
@@ -228,9 +226,11 @@ class Pyttsx3Speaker:
                     f"unknown voice {self._voice!r}; `espeak-ng --voices` lists them "
                     "(use the File column, e.g. gmw/en-us, optionally with +f3 for a variant)"
                 )
+        # Set before every sentence, not only after a change: cheap, and no flag shared
+        # between threads that could lose a change (CI once rendered a sentence after
+        # set_rate(2.0) at the old rate).
         engine.setProperty("volume", self._volume)
         engine.setProperty("rate", round(self._base_rate * self._factor))
-        self._settings_changed = False
 
     def _render(self, engine: Any, text: str) -> AudioChunk:
         """Render ``text`` to audio, trying again when the engine hands back an empty file.
@@ -277,8 +277,7 @@ class Pyttsx3Speaker:
             path.unlink(missing_ok=True)
 
     def _speak(self, engine: Any, generation: int, text: str) -> None:
-        if self._settings_changed:
-            self._apply_settings(engine)
+        self._apply_settings(engine)
         audio = self._render(engine, text)
 
         def started(at: float) -> None:
