@@ -104,3 +104,18 @@ def test_every_command_has_six_spoken_phrasings() -> None:
                         itertools.islice(sample_expression(sentence.expression, lists), 200)
                     )
         assert len(said) >= 6, name
+
+
+def test_lists_of_the_same_name_in_two_intents_keep_their_own_values(tmp_path: Path) -> None:
+    f = tmp_path / "i.yaml"
+    f.write_text(
+        "language: en\nintents:\n"
+        "  eat:\n    data:\n      - sentences: ['eat {thing}']\n"
+        "        lists: {thing: {values: [apples, pears]}}\n"
+        "  read:\n    data:\n      - sentences: ['read {thing}']\n"
+        "        lists: {thing: {values: [books, letters]}}\n"
+    )
+    g = compile_grammar(load_intents(f), everything)
+    phrases = set(g.phrases())
+    assert {"eat apples", "eat pears", "read books", "read letters"} <= phrases
+    assert not {"eat books", "read apples", "read pears", "eat letters"} & phrases

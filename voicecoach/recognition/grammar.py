@@ -151,6 +151,7 @@ class GrammarCompiler:
         self._rules_src = dict(intents.intents.expansion_rules)
         self._grammar = Grammar()
         self._building: set[str] = set()
+        self._names: dict[int, str] = {}  # id of a list or rule's source -> its rule name
         self._numbers = RbnfEngine.for_language("en")
 
     def compile(self) -> Grammar:
@@ -220,7 +221,8 @@ class GrammarCompiler:
             body = local_rules.get(expr.rule_name) or self._rules_src.get(expr.rule_name)
             if body is None:
                 raise ConfigError(f"template uses undefined rule <{expr.rule_name}>")
-            return self._rule(f"rule_{expr.rule_name}", body.expression, local_lists, local_rules)
+            name = self._name_for(body, f"rule_{expr.rule_name}")
+            return self._rule(name, body.expression, local_lists, local_rules)
         return Seq(())
 
     def _rule(
@@ -271,11 +273,29 @@ class GrammarCompiler:
         if isinstance(slot_list, RangeSlotList):
             numbers = range(slot_list.start, slot_list.stop + 1, slot_list.step)
             return self._rule(
-                f"list_{ref.list_name}", None, local_lists, local_rules, self._number_nodes(numbers)
-            )
+                self._name_for(slot_list, f"list_{ref.list_name}"),
+                None, local_lists, local_rules, self._number_nodes(numbers),
+            )  # fmt: skip
         assert isinstance(slot_list, TextSlotList)
         nodes = [self._node(v.text_in, local_lists, local_rules) for v in slot_list.values]
-        return self._rule(f"list_{ref.list_name}", None, local_lists, local_rules, nodes)
+        name = self._name_for(slot_list, f"list_{ref.list_name}")
+        return self._rule(name, None, local_lists, local_rules, nodes)
+
+    def _name_for(self, source: object, wanted: str) -> str:
+        """One rule name per list or rule definition.
+
+        Two intents may each define a local ``{thing}`` with other values, and two
+        names may clean up to the same one: each definition gets a name of its own.
+        """
+        key = id(source)  # the sources live as long as the intents being compiled
+        if key not in self._names:
+            name, n = _rule_name(wanted), 1
+            taken = set(self._names.values())
+            while name in taken:
+                n += 1
+                name = f"{_rule_name(wanted)}_{n}"
+            self._names[key] = name
+        return self._names[key]
 
     def _number_nodes(self, numbers: range) -> list[Node | None]:
         if len(numbers) > MAX_RANGE_VALUES:
