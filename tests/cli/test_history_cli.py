@@ -12,6 +12,7 @@ import pytest
 
 from voicecoach.cli import config as cli_config
 from voicecoach.cli import history as cli_history
+from voicecoach.cli.main import main as cli_main
 from voicecoach.coaching import events as ev
 from voicecoach.coaching.events import Event, Position
 from voicecoach.errors import UserError
@@ -119,6 +120,24 @@ def test_history_on_a_damaged_file_is_one_line_and_leaves_it(
     assert caught.value.exit_code == 7
     assert "damaged" in str(caught.value) and str(default_path()) in str(caught.value)
     assert default_path().read_bytes() == b"not a database at all" * 50
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_damaged_history_is_said_once_and_json_says_so_too(
+    as_json: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    default_path().parent.mkdir(parents=True)
+    default_path().write_bytes(b"not a database at all" * 50)
+    code = cli_main(["history", "--json"] if as_json else ["history"])
+    out, err = capsys.readouterr()
+    assert code == 7
+    assert err.count("\n") == 1 and "damaged" in err and str(default_path()) in err
+    if as_json:
+        error = json.loads(out)["error"]
+        assert error["code"] == 7 and error["kind"] == "damaged"
+        assert str(default_path()) in error["message"]
+    else:
+        assert out == ""
 
 
 def test_bad_history_options_are_user_errors() -> None:

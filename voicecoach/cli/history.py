@@ -7,10 +7,12 @@ import json
 import logging
 import sys
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from voicecoach.errors import UserError
 from voicecoach.history import store as store_mod
+from voicecoach.history.records import Problem
 from voicecoach.history.store import HistoryStore
 from voicecoach.history.view import history_payload, render_history
 
@@ -45,6 +47,19 @@ def _empty_payload(weeks: int) -> dict[str, Any]:
     return payload
 
 
+def _cannot_read(problem: Problem | None, path: Path, *, as_json: bool) -> NoReturn:
+    """Say once why the history cannot be shown (stderr), as JSON too for scripts."""
+    if problem is None:
+        message = f"cannot read your history in {path}"
+    else:
+        message = f"cannot read your history: {problem.what}. {problem.detail}"
+    if as_json:
+        kind = problem.kind if problem else "unreadable"
+        error = {"code": HistoryError.exit_code, "kind": kind, "message": message}
+        _print(json.dumps({"error": error}, indent=2))
+    raise HistoryError(message)
+
+
 def history_command(args: argparse.Namespace) -> int:
     """``voicecoach history``: list recent sessions, the streak, minutes and a weekly chart."""
     if args.limit < 0 or not 1 <= args.weeks <= 104:
@@ -53,9 +68,9 @@ def history_command(args: argparse.Namespace) -> int:
     if not path.exists():  # nothing recorded yet: do not create files just to say so
         payload = _empty_payload(args.weeks)
     else:
-        with HistoryStore.open(path) as store:
+        with HistoryStore.open(path, warn=False) as store:
             if not store.enabled:
-                raise HistoryError(store.problem or f"cannot read {path}")
+                _cannot_read(store.problem_record, path, as_json=args.json)
             payload = history_payload(store, limit=args.limit, weeks=args.weeks)
     if args.json:
         _print(json.dumps(payload, indent=2))

@@ -10,15 +10,14 @@ from typing import Any
 
 from voicecoach.coaching import events as ev
 
-_SPOKEN = {
-    "damaged": "History is off today: the history file is damaged. The coach still runs.",
-    "locked": "History is off today: another voicecoach is using the history file."
-    " The coach still runs.",
-    "unwritable": "History is off today: the history file cannot be written. The coach still runs.",
-    "newer": "History is off today: the history file comes from a newer voicecoach."
-    " The coach still runs.",
-    "saving": "History is off from now on: saving it failed. The coach still runs.",
+_WHAT = {
+    "damaged": "the history file is damaged",
+    "locked": "another voicecoach is using the history file",
+    "unwritable": "the history file cannot be written",
+    "newer": "the history file comes from a newer voicecoach",
+    "saving": "saving the history failed",
 }
+_WHEN = {"saving": "from now on"}  # otherwise "today"
 _ADVICE = {
     "damaged": "it was left untouched; move it elsewhere to start a fresh history",
     "locked": "close the other voicecoach, then start again",
@@ -63,14 +62,22 @@ class Problem:
     """Why history is off: a sentence to say, and a line for the terminal."""
 
     kind: str
-    spoken: str
-    line: str
+    what: str  # "the history file is damaged"
+    detail: str  # the file, the error and what to do
 
     @classmethod
     def make(cls, kind: str, path: Path, reason: str) -> Problem:
-        spoken = _SPOKEN[kind]
-        line = f"{spoken} File {path}: {reason}; {_ADVICE[kind]}."
-        return cls(kind, spoken, line)
+        return cls(kind, _WHAT[kind], f"File {path}: {reason}; {_ADVICE[kind]}.")
+
+    @property
+    def spoken(self) -> str:
+        """What the coach says about it."""
+        return f"History is off {_WHEN.get(self.kind, 'today')}: {self.what}. The coach still runs."
+
+    @property
+    def line(self) -> str:
+        """For the terminal while coaching: what the coach says, then the detail."""
+        return f"{self.spoken} {self.detail}"
 
 
 def streak_from_days(days: set[date], today: date) -> int:

@@ -78,16 +78,19 @@ class HistoryStore(HistoryQueries):
         now: Callable[[], datetime] = _local_now,
         timeout: float = 2.0,
         recording: bool = False,
+        warn: bool = True,
     ) -> HistoryStore:
         """Open or create the history database; on any trouble return a disabled store.
 
         ``recording``: this process coaches and records sessions. Only one may at a time
         (see :mod:`voicecoach.history.run_lock`); a second one gets a store with history off.
+        ``warn``: log a warning when history is off (a caller that reports it itself says no).
         """
         path = default_path() if path is None else path
         opened = db.open_history(path, timeout, recording)
         if isinstance(opened, Problem):
-            log.warning("%s", opened.line)
+            if warn:
+                log.warning("%s", opened.line)
             return cls(None, path, now=now, problem=opened)
         log.debug("history database %s opened", path)
         conn, lock = opened
@@ -118,6 +121,11 @@ class HistoryStore(HistoryQueries):
     def problem(self) -> str | None:
         """Why history is off, for the terminal (names the file and what to do), or None."""
         return self._problem.line if self._problem else None
+
+    @property
+    def problem_record(self) -> Problem | None:
+        """Why history is off, in parts (kind, sentence, detail), or None."""
+        return self._problem
 
     def take_notice(self) -> str | None:
         """The sentence to say about history being off: returned once, then None."""
