@@ -27,13 +27,13 @@ def test_settings_map_onto_coach_options() -> None:
         verbosity="auto",
         full_sessions=3,
     )
-    early = coach_options(settings, times_done=1, safety_given=False)
+    early = coach_options(settings, times_done={"back": 1}, safety_given=False)
     assert early.timing.hold_scale == 1.5 and early.timing.rep_pace == 2.0
     assert early.timing.rest_seconds == 20.0
     assert early.skip_moves == frozenset({"knee lift"})
-    assert early.verbose and early.safety_note
-    later = coach_options(settings, times_done=3, safety_given=True)
-    assert not later.verbose and not later.safety_note
+    assert early.known_routines == frozenset() and early.safety_note
+    later = coach_options(settings, times_done={"back": 3, "neck": 1}, safety_given=True)
+    assert later.known_routines == {"back"} and not later.safety_note
 
 
 def test_safety_note_is_given_once_across_sessions() -> None:

@@ -97,14 +97,14 @@ def test_history_json_has_stable_keys_and_honours_limit(
     payload = json.loads(capsys.readouterr().out)
     assert set(payload) == {
         "history", "problem", "database", "streak_days", "total_minutes",
-        "total_sessions", "weeks", "sessions",
+        "total_sessions", "practice_sessions", "weeks", "sessions",
     }  # fmt: skip
     assert payload["streak_days"] == 2 and payload["total_sessions"] == 3
     assert payload["total_minutes"] == pytest.approx(6.0)
     assert [s["outcome"] for s in payload["sessions"]] == ["interrupted", "finished"]
     assert set(payload["sessions"][0]) == {
         "id", "routine", "started", "ended", "outcome", "minutes",
-        "moves_done", "moves_skipped", "moves_repeated", "pauses",
+        "moves_done", "moves_skipped", "moves_repeated", "pauses", "practice",
     }  # fmt: skip
     assert len(payload["weeks"]) == 3
     assert sum(w["minutes"] for w in payload["weeks"]) == pytest.approx(6.0)

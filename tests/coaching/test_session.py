@@ -11,6 +11,7 @@ from session_driver import Driver
 from voicecoach.coaching import events as ev
 from voicecoach.coaching.plan import CoachOptions
 from voicecoach.coaching.session import Session
+from voicecoach.routines.library import find_routine
 
 GOLDEN = Path(__file__).parent / "golden" / "back_session.txt"
 
@@ -193,3 +194,14 @@ def test_safety_note_is_said_only_when_asked() -> None:
     d = Driver()
     d.say("start")
     assert any(s.startswith(safety) for s in d.speaker.said)
+
+
+def test_short_cues_only_for_a_routine_the_person_knows() -> None:
+    intro = find_routine("back").intro  # type: ignore[union-attr]
+    knows_another = Driver(CoachOptions(known_routines=frozenset({"neck"})))
+    knows_another.say("start")
+    assert intro in knows_another.speaker.said
+    knows_back = Driver(CoachOptions(known_routines=frozenset({"back"})))
+    knows_back.say("start")
+    assert intro not in knows_back.speaker.said
+    assert "Back routine." in knows_back.speaker.said

@@ -202,3 +202,34 @@ def test_active_time_leaves_out_every_pause(spans: list[tuple[float, float]], ba
         run.paused_since = None
         t += pause
     assert run.active_seconds(t) == pytest.approx(base + work_total)
+
+
+def test_a_practice_run_is_listed_but_not_counted(db: Path, wall: WallClock) -> None:
+    with HistoryStore.open(db, now=wall) as store:
+        full_session(store, moves=2)
+        store.practice = True
+        full_session(store, moves=3)
+        practice, real = store.recent(2)
+        assert (practice.practice, real.practice) == (True, False)
+        assert store.total_minutes() == pytest.approx(2.0)
+        assert store.session_count() == 1 and store.session_count(practice=True) == 1
+        assert store.times_done("back") == 1
+        assert sum(store.daily_minutes(date(2000, 1, 1)).values()) == pytest.approx(2.0)
+
+
+def test_an_old_history_file_gains_the_practice_column(db: Path, wall: WallClock) -> None:
+    from voicecoach.history.db import MIGRATIONS
+
+    conn = sqlite3.connect(db)
+    conn.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+    conn.execute(
+        "INSERT INTO sessions (routine, started, day, last_seen, outcome, seconds, position)"
+        " VALUES ('back', '2026-01-05T10:00:00+00:00', '2026-01-05',"
+        " '2026-01-05T10:06:00+00:00', 'finished', 360, '{}')"
+    )
+    conn.commit()
+    conn.close()
+    with HistoryStore.open(db, now=wall) as store:
+        assert store.enabled
+        [old] = store.recent(1)
+        assert not old.practice and store.total_minutes() == pytest.approx(6.0)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from voicecoach.coaching import events as ev
-from voicecoach.coaching.clock import Clock
+from voicecoach.coaching.clock import Clock, RealClock
 from voicecoach.coaching.events import Event
 from voicecoach.coaching.handlers import resume_from
 from voicecoach.coaching.plan import CoachOptions, Timing
@@ -63,8 +64,13 @@ def check_disabled_moves(settings: Settings) -> None:
             )
 
 
-def coach_options(settings: Settings, times_done: int, safety_given: bool) -> CoachOptions:
-    """Map personal settings onto what the session needs."""
+def coach_options(
+    settings: Settings, times_done: Mapping[str, int], safety_given: bool
+) -> CoachOptions:
+    """Map personal settings onto what the session needs.
+
+    ``times_done``: how often each routine was done to the end (short cues once known).
+    """
     timing = Timing(
         hold_scale=settings.hold_scale,
         rep_pace=settings.rep_pace,
@@ -75,7 +81,9 @@ def coach_options(settings: Settings, times_done: int, safety_given: bool) -> Co
     return CoachOptions(
         timing=timing,
         skip_moves=frozenset(m.strip().lower() for m in settings.disabled_moves),
-        verbose=settings.cue_style(times_done) == "full",
+        known_routines=frozenset(
+            name for name, done in times_done.items() if settings.cue_style(done) == "short"
+        ),
         safety_note=not safety_given,
     )
 
@@ -107,12 +115,15 @@ def build_session(
     check_disabled_moves(settings)
     if history and settings.history:
         store = HistoryStore.open(recording=True)
+        # A fast (or slow) clock is a practice run: kept, not counted as exercise.
+        store.practice = isinstance(clock, RealClock) and clock.speed != 1
     else:
         store = HistoryStore.disabled()
     notice = store.take_notice()
     if notice:
         speaker.say(notice)
-    options = coach_options(settings, store.times_done("back"), safety_given())
+    done = {name: store.times_done(name) for name in routine_names()}
+    options = coach_options(settings, done, safety_given())
 
     def on_event(event: Event) -> None:
         if event.kind == ev.SESSION_STARTED:

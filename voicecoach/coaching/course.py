@@ -95,6 +95,11 @@ class Course:
             remaining=round(max(0.0, self.remaining()), 2),
         )
 
+    @property
+    def verbose(self) -> bool:
+        """Full instructions, unless the person knows the routine being run."""
+        return self.routine is None or self.routine.name not in self.options.known_routines
+
     def snapshot(self) -> Snapshot:
         """Where the session is, for what it says (see :mod:`voicecoach.coaching.talk`)."""
         reps = bool(self.plan) and self.segment.move.reps is not None
@@ -109,7 +114,7 @@ class Course:
             remaining=self.remaining(),
             half_seconds=self.half_seconds() if reps else 0.0,
             timing=self.options.timing,
-            verbose=self.options.verbose,
+            verbose=self.verbose,
             done=len(self.done),
             skipped=len(self.skipped),
             elapsed=self.now - self.started_at,

@@ -33,7 +33,8 @@ class CoachOptions:
 
     timing: Timing = field(default_factory=Timing)
     skip_moves: frozenset[str] = frozenset()
-    verbose: bool = True  # full instructions; False once the person knows the routine
+    # Routines the person knows well enough for the short cues (the rest get full instructions).
+    known_routines: frozenset[str] = frozenset()
     safety_note: bool = True  # say the safety note before the first move
 
 

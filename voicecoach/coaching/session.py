@@ -177,7 +177,7 @@ class Session(Course):
             return self._resume_timer(cue("resume_wait"))
         self.emit(ev.SESSION_STARTED, routine=self.routine.name)
         opts = self.options
-        self._say_and_wait(talk.intro_lines(self.routine, opts.verbose, opts.safety_note), 2.0)
+        self._say_and_wait(talk.intro_lines(self.routine, self.verbose, opts.safety_note), 2.0)
 
     def _lead_in_enter(self, lines: list[str]) -> None:
         if self.resuming:
@@ -186,7 +186,7 @@ class Session(Course):
         self.emit(ev.PROGRESS)  # saved at once: a crash right after resumes here
 
     def on_enter_positioning(self, event: Any) -> None:
-        self._lead_in_enter(talk.positioning_lines(self.segment, self.options.verbose))
+        self._lead_in_enter(talk.positioning_lines(self.segment, self.verbose))
 
     def on_enter_switching(self, event: Any) -> None:
         self._lead_in_enter(talk.switching_lines(self.segment))
@@ -198,9 +198,9 @@ class Session(Course):
         seg = self.segment
         if self.resuming:
             return self._resume_timer(cue("resume_hold", seconds=spoken_seconds(self._remaining)))
-        self.say(talk.hold_start_line(seg, self.options.verbose))
+        self.say(talk.hold_start_line(seg, self.verbose))
         later = seg.move.form if seg.side_name else seg.move.form[1:]
-        first_round = seg.round == 0 and self.options.verbose
+        first_round = seg.round == 0 and self.verbose
         self._cues = hold_schedule(seg.active_seconds, later[:1] if first_round else ())
         self._hold_started = self.now
         self._last_second = -1
@@ -243,7 +243,7 @@ class Session(Course):
         self.resuming = False
         if self.restored:
             self.restored = False
-            for line in talk.crash_resume_lines(self.segment, self.options.verbose):
+            for line in talk.crash_resume_lines(self.segment, self.verbose):
                 self.say(line)
         self.say(text)
         if restart_half:
@@ -277,7 +277,7 @@ class Session(Course):
             self.emit(ev.PROGRESS)
 
     def _start_half(self) -> None:
-        text = talk.rep_cue(self.snapshot(), full=self.rep < FULL_REPS and self.options.verbose)
+        text = talk.rep_cue(self.snapshot(), full=self.rep < FULL_REPS and self.verbose)
         self.say(text)
         self.emit(ev.PROGRESS)
         self._set_timer(max(self.half_seconds(), speech_seconds(text)))

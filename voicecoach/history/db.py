@@ -42,6 +42,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX steps_session ON steps(session_id, kind);
     """,
+    # A session on a fast or slow clock (--speed) is practice: listed, never counted.
+    "ALTER TABLE sessions ADD COLUMN practice INTEGER NOT NULL DEFAULT 0;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

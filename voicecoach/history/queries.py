@@ -30,8 +30,8 @@ class HistoryQueries:
     def active_days(self) -> set[date]:
         """Days with exercise: a session begun that day finished or completed a move."""
         rows = self._query(
-            "SELECT DISTINCT day FROM sessions s WHERE outcome='finished' OR EXISTS"
-            " (SELECT 1 FROM steps WHERE session_id=s.id AND kind=?)",
+            "SELECT DISTINCT day FROM sessions s WHERE NOT practice AND (outcome='finished'"
+            " OR EXISTS (SELECT 1 FROM steps WHERE session_id=s.id AND kind=?))",
             (ev.MOVE_DONE,),
         )
         return {date.fromisoformat(row[0]) for row in rows}
@@ -41,19 +41,19 @@ class HistoryQueries:
         return streak_from_days(self.active_days(), today or self._today())
 
     def total_minutes(self) -> float:
-        """Minutes of exercise in all sessions, pauses left out."""
-        rows = self._query("SELECT COALESCE(SUM(seconds), 0) FROM sessions")
+        """Minutes of exercise in all sessions, pauses and practice left out."""
+        rows = self._query("SELECT COALESCE(SUM(seconds), 0) FROM sessions WHERE NOT practice")
         return float(rows[0][0]) / 60 if rows else 0.0
 
-    def session_count(self) -> int:
-        """How many sessions are recorded."""
-        rows = self._query("SELECT COUNT(*) FROM sessions")
+    def session_count(self, *, practice: bool = False) -> int:
+        """How many sessions are recorded (``practice``: how many practice runs instead)."""
+        rows = self._query("SELECT COUNT(*) FROM sessions WHERE practice=?", (int(practice),))
         return int(rows[0][0]) if rows else 0
 
     def daily_minutes(self, since: date) -> dict[date, float]:
         """Minutes of exercise per day from ``since`` on (days without any are left out)."""
         rows = self._query(
-            "SELECT day, SUM(seconds) FROM sessions WHERE day >= ? GROUP BY day",
+            "SELECT day, SUM(seconds) FROM sessions WHERE day >= ? AND NOT practice GROUP BY day",
             (since.isoformat(),),
         )
         return {date.fromisoformat(day): float(secs) / 60 for day, secs in rows}
@@ -70,6 +70,7 @@ class HistoryQueries:
     def times_done(self, routine: str) -> int:
         """How many times ``routine`` was done to the end (for cue verbosity)."""
         rows = self._query(
-            "SELECT COUNT(*) FROM sessions WHERE routine=? AND outcome='finished'", (routine,)
+            "SELECT COUNT(*) FROM sessions WHERE routine=? AND outcome='finished' AND NOT practice",
+            (routine,),
         )
         return int(rows[0][0]) if rows else 0

@@ -104,9 +104,10 @@ class SessionSummary:
     moves_skipped: int
     moves_repeated: int
     pauses: int
+    practice: bool = False  # on a fast or slow clock: not counted in minutes or streak
 
     SQL = (
-        "SELECT s.id, s.routine, s.started, s.ended, s.outcome, s.seconds,"
+        "SELECT s.id, s.routine, s.started, s.ended, s.outcome, s.seconds, s.practice,"
         + ",".join(
             f" (SELECT COUNT(*) FROM steps WHERE session_id=s.id AND kind='{kind}')"
             for kind in (ev.MOVE_DONE, ev.MOVE_SKIPPED, ev.MOVE_REPEATED, ev.PAUSED)
@@ -116,7 +117,8 @@ class SessionSummary:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...], current: int | None) -> SessionSummary:
-        sid, routine, started, ended, outcome, seconds, done, skipped, repeated, pauses = row
+        sid, routine, started, ended, outcome, seconds, practice, *counts = row
+        done, skipped, repeated, pauses = counts
         if outcome is None:
             outcome = "in progress" if sid == current else "interrupted"
         return cls(
@@ -130,6 +132,7 @@ class SessionSummary:
             moves_skipped=int(skipped),
             moves_repeated=int(repeated),
             pauses=int(pauses),
+            practice=bool(practice),
         )
 
     def to_dict(self) -> dict[str, Any]:

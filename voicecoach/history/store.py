@@ -68,6 +68,8 @@ class HistoryStore(HistoryQueries):
         self._lock = threading.Lock()
         self._run: RunTime | None = None
         self._resume_id: int | None = None
+        # Sessions on a fast or slow clock are practice: kept, but not counted as exercise.
+        self.practice = False
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -209,10 +211,10 @@ class HistoryStore(HistoryQueries):
         )
         routine = str(event.detail.get("routine") or event.position.routine)
         cur = conn.execute(
-            "INSERT INTO sessions (routine, started, day, last_seen, position)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (routine, started, day, last_seen, position, practice)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (routine, wall, self._now().date().isoformat(), wall,
-             json.dumps(event.position.to_dict())),
+             json.dumps(event.position.to_dict()), int(self.practice)),
         )  # fmt: skip
         conn.execute("COMMIT")
         assert cur.lastrowid is not None

@@ -26,6 +26,7 @@ def history_payload(
         "streak_days": store.streak(today),
         "total_minutes": round(store.total_minutes(), 2),
         "total_sessions": store.session_count(),
+        "practice_sessions": store.session_count(practice=True),
         "weeks": [
             {"week_start": start.isoformat(), "minutes": round(minutes, 2)}
             for start, minutes in store.weekly_minutes(weeks, today)
@@ -63,13 +64,17 @@ def render_history(payload: dict[str, Any], today: date | None = None) -> str:
     """The terminal view of :func:`history_payload`: summary, recent sessions, weekly chart."""
     today = today or date.today()
     sessions: list[dict[str, Any]] = payload["sessions"]
-    if payload["total_sessions"] == 0:
+    practice = payload.get("practice_sessions", 0)
+    if payload["total_sessions"] == 0 and not practice:
         return 'No sessions yet. Say "start back routine" and the first one will show up here.'
     streak = payload["streak_days"]
     summary = (f"Streak: {_days(streak)} in a row. " if streak else "No streak right now. ") + (
         f"{_minutes(payload['total_minutes']).capitalize()} in all over "
         f"{payload['total_sessions']} session{'s' if payload['total_sessions'] != 1 else ''}."
     )
+    if practice:
+        runs = "practice run" if practice == 1 else "practice runs"
+        summary += f" ({practice} {runs} with --speed, not counted.)"
     lines = [summary, "", "Recent sessions:"]
     lines.append(f"  {'started':<16}  {'routine':<14} {'min':>5} {'done':>4} {'skip':>4}"
                  f" {'pause':>5}  result")  # fmt: skip
@@ -78,6 +83,7 @@ def render_history(payload: dict[str, Any], today: date | None = None) -> str:
         lines.append(
             f"  {started:<16}  {s['routine'][:14]:<14} {s['minutes']:5.1f} {s['moves_done']:4d}"
             f" {s['moves_skipped']:4d} {s['pauses']:5d}  {s['outcome']}"
+            + (" (practice)" if s.get("practice") else "")
         )
     lines += ["", *render_chart(payload["weeks"], today)]
     return "\n".join(lines)
