@@ -9,15 +9,17 @@ from dataclasses import dataclass
 
 from voicecoach.coaching import events as ev
 from voicecoach.coaching.clock import Clock, RealClock
+from voicecoach.coaching.cues import cue
 from voicecoach.coaching.events import Event
-from voicecoach.coaching.handlers import resume_from
+from voicecoach.coaching.handlers import resume_from, start_fresh
 from voicecoach.coaching.plan import CoachOptions, Timing
 from voicecoach.coaching.session import Session
-from voicecoach.errors import ConfigError, RoutineError
+from voicecoach.errors import ConfigError, RoutineError, UserError
 from voicecoach.history.store import HistoryStore
 from voicecoach.history.view import progress_sentence
 from voicecoach.paths import data_dir
 from voicecoach.routines.library import find_routine, move_names, routine_names
+from voicecoach.routines.model import Routine
 from voicecoach.settings import ENV_PREFIX, Settings, default_path
 from voicecoach.voice.speaker import PrintSpeaker, Speaker, TeeSpeaker
 from voicecoach.voice.tts import Pyttsx3Speaker
@@ -144,6 +146,26 @@ def build_session(
         routine_names=routine_names,
     )
     return Assembled(session, store)
+
+
+def named_routine(name: str) -> Routine:
+    """The routine ``--routine NAME`` asks for; a UserError naming the choices when unknown."""
+    routine = find_routine(name)  # a broken routine file: RoutineError
+    if routine is None:
+        raise UserError(
+            f"--routine: there is no routine called {name!r} "
+            f"(routines: {', '.join(routine_names())}; `voicecoach routines` lists them)"
+        )
+    return routine
+
+
+def begin(assembled: Assembled, routine: Routine | None = None) -> None:
+    """Open the session: start ``routine`` at once when one was named; otherwise offer to
+    resume a cut-off session, or say the coach is ready to hear which routine."""
+    if routine is not None:
+        start_fresh(assembled.session, routine)
+    elif not offer_resume(assembled):
+        assembled.session.say(cue("ready"))
 
 
 def offer_resume(assembled: Assembled) -> bool:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
-from voicecoach.app.assemble import build_session, coach_voice, offer_resume
+from voicecoach.app.assemble import begin, build_session, coach_voice, named_routine
 from voicecoach.app.demo import run_text_demo, stamp
 from voicecoach.app.live import run_live
 from voicecoach.app.room_demo import run_room_demo
 from voicecoach.audio.devices import find_device
 from voicecoach.coaching.clock import RealClock
 from voicecoach.coaching.coach import Coach
-from voicecoach.coaching.cues import cue
 from voicecoach.coaching.machine import mermaid_diagram
 from voicecoach.commands.intents import load_intents
 from voicecoach.commands.typed import read_commands
@@ -22,23 +22,51 @@ from voicecoach.routines.library import routine_names
 from voicecoach.settings import load_settings
 from voicecoach.voice.speaker import PrintSpeaker
 
+MAX_SPEED = 1000.0  # a clock faster than this only skips cues
+
+
+NO_MICROPHONE_ADVICE = (
+    "to go on without one, type commands (`voicecoach run --text`), watch a scripted session "
+    "(`voicecoach demo`), or pick a device with --input (`voicecoach devices` lists them)"
+)
+
+
+def speed(text: str) -> float:
+    """``--speed``: a clock speed above 0 (a usage mistake otherwise: exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give more than 0, at most "
+                                         f"{MAX_SPEED:g} (1 = real time)")  # fmt: skip
+    return value
+
+
+def _session_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--intents", type=Path, help="a hassil intents YAML file to use")
+    parser.add_argument("--routine", metavar="NAME", help="start this routine at once")
+    parser.add_argument("--voice", help="the coach's voice (`voicecoach voices` lists them)")
+    _recognizer_options(parser)
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = sub.add_parser("run", help="run a coached session (the default command)")
     run.add_argument("--text", action="store_true", help="type commands instead of speaking")
-    run.add_argument("--speed", type=float, default=1.0, help="clock speed (2 = twice as fast)")
-    run.add_argument("--intents", type=Path, help="a hassil intents YAML file to use")
+    run.add_argument(
+        "--speed", type=speed, default=1.0,
+        help="clock speed (2 = twice as fast; a changed clock is recorded as practice)",
+    )  # fmt: skip
     run.add_argument("--quiet", action="store_true", help="print cues without speaking them")
-    _recognizer_options(run)
+    _session_options(run)
     run.add_argument("--input", help="microphone: a device index or part of its name")
     run.add_argument("--output", help="speaker: a device index or part of its name")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="play a whole scripted session")
     demo.add_argument("--text", action="store_true", help="typed lines, no audio (instant)")
-    demo.add_argument("--intents", type=Path, help="a hassil intents YAML file to use")
     demo.add_argument("--fast", action="store_true", help="run the clock as fast as possible")
     demo.add_argument("--wav", type=Path, help="where to write the room audio")
-    _recognizer_options(demo)
+    _session_options(demo)
     demo.set_defaults(func=cmd_demo)
     start = sub.add_parser("start", help="live session, or the demo when there is no microphone")
     start.set_defaults(func=cmd_start)
@@ -53,18 +81,22 @@ def _recognizer_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     if not args.text:
+        try:
+            find_device(args.input, "input")
+        except AudioError as exc:
+            raise AudioError(f"{exc}; {NO_MICROPHONE_ADVICE}") from None
         return run_live(args)
     settings, _ = load_settings()
-    if args.speed <= 0:
-        raise SystemExit("voicecoach: --speed must be more than 0")
+    if args.voice:
+        settings = dataclasses.replace(settings, voice=args.voice)
+    routine = named_routine(args.routine) if args.routine else None
+    intents = load_intents(args.intents, routine_names())
     clock = RealClock(args.speed)
     printer = PrintSpeaker(lambda: stamp(clock.now()))
     speaker = coach_voice(settings, printer, quiet=args.quiet, print_only_on_failure=True)
     assembled = build_session(settings, speaker, clock)
-    intents = load_intents(args.intents, routine_names())
     coach = Coach(assembled.session)
-    if not offer_resume(assembled):
-        speaker.say(cue("ready"))
+    begin(assembled, routine)
     read_commands(coach.post, coach.quit, intents)
     try:
         coach.run()
@@ -87,10 +119,11 @@ def cmd_start(args: argparse.Namespace) -> int:
     except AudioError as exc:
         print(f"voicecoach: {exc}. Playing the demo instead.", file=sys.stderr)
         demo_args = argparse.Namespace(text=False, intents=None, fast=True, wav=None)
-        demo_args.engine = demo_args.model = None
+        demo_args.engine = demo_args.model = demo_args.routine = demo_args.voice = None
         return cmd_demo(demo_args)
     run_args = argparse.Namespace(text=False, speed=1.0, intents=None, quiet=False)
     run_args.engine = run_args.model = run_args.input = run_args.output = None
+    run_args.routine = run_args.voice = None
     return cmd_run(run_args)
 
 
