@@ -9,7 +9,7 @@ import platformdirs
 
 APP = "voicecoach"
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PACKAGE_DIR.parent
+PROJECT_DIR = PACKAGE_DIR.parent  # the repository, in a source checkout; site-packages otherwise
 
 
 def config_dir() -> Path:
@@ -35,10 +35,21 @@ def builtin_routines_dir() -> Path:
 
 
 def intents_dir() -> Path:
-    """Folder holding the default command intents (hassil YAML)."""
-    return PROJECT_DIR / "intents"
+    """Folder holding the default command intents (hassil YAML).
+
+    They live in the repository's top-level ``intents/`` folder, which pyproject.toml maps
+    into the package: an installed wheel has them in ``voicecoach/intents``. A source
+    checkout (the editable install, or ``PYTHONPATH``) has no such folder and reads the
+    repository's own.
+    """
+    shipped = PACKAGE_DIR / "intents"
+    return shipped if shipped.is_dir() else PROJECT_DIR / "intents"
 
 
 def project_models_dir() -> Path:
-    """The repository's ``models/`` folder, searched for Vosk models."""
+    """The repository's ``models/`` folder, searched for Vosk models.
+
+    Installed from a wheel there is no repository: the path then names a folder that does
+    not exist, which the model search skips.
+    """
     return PROJECT_DIR / "models"
