@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from pathlib import Path
 
@@ -85,6 +86,58 @@ def test_bad_files_give_one_line_naming_file_key_and_reason(
 def test_an_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_settings(tmp_path, env={})  # a folder, not a file
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 1),  # a picture saved over it
+        (b'hold_scale = 1.5\nvoice = "caf\xe9"\n', 2),  # Latin-1, not UTF-8
+        (b"hold_scale = 1.5\n\n\x00\x00\x00\x00", 3),  # zeroed by a crash: valid UTF-8
+        (b"\xef\xbb\xbfhold_scale = 1.5\n\xff", 2),  # a BOM, then a bad byte
+    ],
+)
+def test_a_file_that_is_not_text_is_one_line_naming_file_and_line(
+    cfg: Path, data: bytes, line: int
+) -> None:
+    cfg.write_bytes(data)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cfg, env={})
+    message = str(caught.value)
+    assert message.startswith(f"{cfg}: not a text file (line {line} holds bytes")
+    assert "\n" not in message and "voicecoach config init" in message
+    assert caught.value.exit_code == 6
+
+
+def test_a_byte_order_mark_is_fine(cfg: Path) -> None:
+    cfg.write_bytes(b'\xef\xbb\xbfhold_scale = 1.5\r\nvoice = "caf\xc3\xa9"\r\n')  # Notepad
+    settings, _ = load_settings(cfg, env={})
+    assert settings.hold_scale == 1.5 and settings.voice == "café"
+
+
+def test_a_file_without_permission_to_read_is_one_line(
+    cfg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg.write_text("hold_scale = 1.5\n")
+    real_read = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path == cfg:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cfg, env={})
+    assert str(caught.value) == f"{cfg}: cannot read it: Permission denied"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_a_file_without_permission_to_read_is_one_line_for_real(cfg: Path) -> None:
+    cfg.write_text("hold_scale = 1.5\n")
+    cfg.chmod(0)
+    with pytest.raises(ConfigError, match="cannot read it: Permission denied"):
+        load_settings(cfg, env={})
 
 
 def test_environment_overrides_the_file(cfg: Path) -> None:

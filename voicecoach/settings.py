@@ -203,17 +203,31 @@ def _unknown_key(key: str) -> str:
     return f"unknown setting {key!r}{hint}"
 
 
+def _not_text(path: Path, data: bytes, at: int) -> ConfigError:
+    line = data.count(b"\n", 0, at) + 1
+    return ConfigError(
+        f"{path}: not a text file (line {line} holds bytes that are not UTF-8 text); write it "
+        "as UTF-8 text, or move it away and run `voicecoach config init` for a fresh one"
+    )
+
+
 def read_file(path: Path) -> dict[str, Any]:
     """The checked values set in a settings file (empty if there is no file)."""
     try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+        data = path.read_bytes()
+        text = data.decode("utf-8").removeprefix("\ufeff")  # decoded here, not by tomllib
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _not_text(path, data, exc.start) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if b"\0" in data:  # text never holds NUL bytes (a file zeroed by a crash does)
+        raise _not_text(path, data, data.index(b"\0"))
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in KEYS:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import shutil
 from pathlib import Path
 
 import pytest
 
 from voicecoach.app.assemble import build_session, coach_options
+from voicecoach.app.checks import check_settings
 from voicecoach.cli.main import main
 from voicecoach.coaching.clock import FakeClock
 from voicecoach.coaching.handlers import handle
 from voicecoach.errors import ConfigError
+from voicecoach.routines.library import find_routine
 from voicecoach.settings import Settings
 from voicecoach.voice.speaker import RecordingSpeaker
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="no espeak-ng")
 
 
 def test_settings_map_onto_coach_options() -> None:
@@ -69,6 +74,57 @@ def test_a_switched_off_move_no_routine_has_is_a_config_error() -> None:
         build_session(typo, RecordingSpeaker(), FakeClock())
     by_id = dataclasses.replace(Settings(), disabled_moves=("pelvic_tilt", "KNEE LIFT"))
     build_session(by_id, RecordingSpeaker(), FakeClock()).store.close()
+
+
+def test_a_routine_left_with_nothing_to_do_stops_before_a_word_is_said() -> None:
+    back = find_routine("back")
+    assert back is not None
+    every = dataclasses.replace(Settings(), disabled_moves=tuple(m.id for m in back.moves))
+    speaker = RecordingSpeaker()
+    with pytest.raises(ConfigError, match=r"every move of the 'back' routine.*keep at least one"):
+        build_session(every, speaker, FakeClock())
+    assert speaker.said == []
+
+
+@needs_espeak
+def test_an_unknown_voice_stops_the_session_and_says_how_to_list_voices() -> None:
+    speaker = RecordingSpeaker()
+    with pytest.raises(ConfigError, match=r"voice: 'klingon' .*`voicecoach voices`"):
+        build_session(dataclasses.replace(Settings(), voice="klingon"), speaker, FakeClock())
+    assert speaker.said == []
+    for default in (None, ""):  # the engine's default voice: nothing to check
+        quiet = dataclasses.replace(Settings(), voice=default)
+        build_session(quiet, RecordingSpeaker(), FakeClock()).store.close()
+
+
+@needs_espeak
+def test_a_voice_from_the_command_line_is_checked_with_its_source() -> None:
+    from_flag = dataclasses.replace(Settings(), voice="en-uss")
+    with pytest.raises(ConfigError) as caught:
+        check_settings(from_flag, {"voice": "--voice"})
+    assert str(caught.value).endswith("; change --voice")
+    assert "did you mean 'en-us'?" in str(caught.value)
+    check_settings(dataclasses.replace(from_flag, voice="en-us+f3"), {"voice": "--voice"})
+
+
+def test_without_a_speech_engine_the_voice_is_left_to_the_speaker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    check_settings(dataclasses.replace(Settings(), voice="anything"))
+
+
+@needs_espeak
+def test_a_bad_voice_stops_a_typed_run_with_one_line_and_exit_6(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("VOICECOACH_VOICE", "klingon")
+    monkeypatch.setattr("sys.stdin", io.StringIO("start back routine\n"))
+    assert main(["run", "--text", "--quiet"]) == 6
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and 'write voice = "art/piqd"' in err
+    assert "VOICECOACH_VOICE" in err
 
 
 def test_the_typo_stops_the_run_with_one_line_and_exit_6(

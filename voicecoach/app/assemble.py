@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from voicecoach.app.checks import check_settings
 from voicecoach.coaching import events as ev
 from voicecoach.coaching.clock import Clock, RealClock
 from voicecoach.coaching.cues import cue
@@ -14,13 +15,13 @@ from voicecoach.coaching.events import Event
 from voicecoach.coaching.handlers import resume_from, start_fresh
 from voicecoach.coaching.plan import CoachOptions, Timing
 from voicecoach.coaching.session import Session
-from voicecoach.errors import ConfigError, RoutineError, UserError
+from voicecoach.errors import RoutineError, UserError
 from voicecoach.history.store import HistoryStore
 from voicecoach.history.view import progress_sentence
 from voicecoach.paths import data_dir
-from voicecoach.routines.library import find_routine, move_names, routine_names
+from voicecoach.routines.library import find_routine, routine_names
 from voicecoach.routines.model import Routine
-from voicecoach.settings import ENV_PREFIX, Settings, default_path
+from voicecoach.settings import Settings
 from voicecoach.voice.speaker import PrintSpeaker, Speaker, TeeSpeaker
 from voicecoach.voice.tts import Pyttsx3Speaker
 
@@ -52,18 +53,6 @@ def coach_voice(
         print(f"voicecoach: speech is off ({exc}); cues are printed only", file=sys.stderr)
         return printer
     return TeeSpeaker(voice, printer)
-
-
-def check_disabled_moves(settings: Settings) -> None:
-    """A move switched off that no routine has is a typo, not a wish: say so (ConfigError)."""
-    known = move_names()
-    for name in settings.disabled_moves:
-        if name.strip().lower() not in known:
-            raise ConfigError(
-                f"disabled_moves: {name!r} is not a move of any routine "
-                f"(moves: {', '.join(sorted(set(known.values())))}); "
-                f"change it in {default_path()} or {ENV_PREFIX}DISABLED_MOVES"
-            )
 
 
 def coach_options(
@@ -114,7 +103,7 @@ def build_session(
     settings: Settings, speaker: Speaker, clock: Clock, *, history: bool = True
 ) -> Assembled:
     """A ready session: history recording, verbosity and the safety note decided."""
-    check_disabled_moves(settings)
+    check_settings(settings)  # before a word is said: a bad setting is one line, exit 6
     if history and settings.history:
         store = HistoryStore.open(recording=True)
         # A fast (or slow) clock is a practice run: kept, not counted as exercise.

@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from voicecoach import settings as settings_mod
-from voicecoach.errors import UserError
+from voicecoach.app.checks import check_settings
+from voicecoach.errors import ConfigError, UserError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,9 +44,20 @@ def _shown(value: Any) -> str:
 
 
 def config_show(args: argparse.Namespace) -> int:
-    """``voicecoach config``: every setting in effect and where its value comes from."""
+    """``voicecoach config``: every setting in effect and where its value comes from.
+
+    The settings are checked as a session checks them (ConfigError, exit 6): what ``config``
+    shows without complaint, ``run`` starts with.
+    """
     path = settings_mod.default_path()
-    settings, sources = settings_mod.load_settings(path)
+    try:
+        settings, sources = settings_mod.load_settings(path)
+        check_settings(settings, sources)
+    except ConfigError as exc:
+        if args.json:  # scripts read stdout: the error is there too, as history --json does
+            error = {"code": exc.exit_code, "kind": "settings", "message": str(exc)}
+            _print(json.dumps({"error": error}, indent=2))
+        raise
     if args.json:
         values = {key: getattr(settings, key) for key in settings_mod.KEYS}
         values["disabled_moves"] = list(settings.disabled_moves)

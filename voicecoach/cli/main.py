@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
-from voicecoach.cli import config, devices, history, recognize, routines, run
+from voicecoach.cli import config, devices, history, recognize, routines, run, voices
 from voicecoach.errors import UserError
 
 log = logging.getLogger(__name__)
 
 # Modules that add their own subcommands through register(sub), in the order --help lists them.
-COMMAND_MODULES = (run, routines, recognize, devices, history, config)
+COMMAND_MODULES = (run, routines, recognize, devices, history, voices, config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,3 +51,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nvoicecoach: interrupted; your place is saved.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `voicecoach voices | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 141  # what a shell reports for a command killed by SIGPIPE
