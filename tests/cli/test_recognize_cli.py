@@ -1,18 +1,27 @@
 import json
+import os
+import select
 import struct
+import subprocess
+import sys
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 from speech import needs_espeak, synth, with_silence
 
-from voicecoach.audio.chunk import SPEECH_RATE, convert
+from voicecoach.audio.chunk import SPEECH_RATE, Samples, convert
 from voicecoach.audio.wav import read_wav
 from voicecoach.cli.main import main
+from voicecoach.commands.intents import CommandIntents
 from voicecoach.commands.names import Command
 from voicecoach.recognition.listener import Decision
+from voicecoach.recognition.recognizer import Recognition
 from voicecoach.recognition.recording import best_of
+
+FIELDS = ["file", "text", "intent", "slots", "confidence", "ms", "rejected"]
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
@@ -45,9 +54,11 @@ def test_one_json_line_per_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["file"] for line in lines] == [str(a), str(b)]
     for line in lines:
-        assert set(line) == {"file", "text", "intent", "slots", "confidence", "ms"}
+        assert list(line) == FIELDS  # the old fields keep their places; "rejected" comes last
         assert line["ms"] > 0 and 0.0 <= line["confidence"] <= 1.0
+    assert (lines[0]["intent"], lines[0]["rejected"]) == ("resume", None), lines[0]
     assert lines[1]["intent"] is None and lines[1]["text"] == ""
+    assert lines[1]["rejected"] == "no speech"
 
 
 @pytest.mark.slow
@@ -64,8 +75,8 @@ def test_a_recording_at_any_rate_gives_the_same_command(
         write_wav(files[-1], convert(speech, SPEECH_RATE, rate), rate)
     assert main(["recognize", *map(str, files)]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(line["intent"], line["slots"]) for line in lines] == [
-        ("start", {"routine": "back"})
+    assert [(line["intent"], line["slots"], line["rejected"]) for line in lines] == [
+        ("start", {"routine": "back"}, None)
     ] * 3, lines
 
 
@@ -143,3 +154,82 @@ def test_models_command_lists_and_reports_broken(
     monkeypatch.setattr("voicecoach.recognition.model_files.search_dirs", lambda: [tmp_path])
     assert main(["models"]) == 4
     assert "broken" in capsys.readouterr().out
+
+
+@dataclass
+class FixedRecognizer:
+    """Hears every utterance as ``result``, whatever was said."""
+
+    result: Recognition
+    intents: CommandIntents
+    sample_rate: int = SPEECH_RATE
+    engine: str = "fixed"
+
+    def recognize(self, samples: Samples) -> Recognition:
+        return self.result
+
+
+@pytest.mark.slow
+@needs_espeak
+@pytest.mark.parametrize(
+    ("result", "intent", "rejected"),
+    [
+        (Recognition("pause", accepted=True, confidence=0.9), "pause", None),
+        # The words of a command, turned down by the engine: not a matching fault.
+        (Recognition("pause", accepted=False, confidence=0.32), None, "low confidence"),
+        (Recognition("start the weather", accepted=False, confidence=0.4), None, "not a command"),
+        (Recognition("", accepted=False, confidence=0.0), None, "no speech"),
+    ],
+)
+def test_a_hearing_that_is_no_command_says_why(
+    result: Recognition,
+    intent: str | None,
+    rejected: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(
+        "voicecoach.cli.recognize.make_recognizer",
+        lambda engine, model, intents: FixedRecognizer(result, intents),
+    )
+    write_wav(tmp_path / "said.wav", with_silence(synth("pause")), SPEECH_RATE)
+    assert main(["recognize", str(tmp_path / "said.wav")]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert (line["text"], line["intent"], line["rejected"]) == (result.text, intent, rejected)
+    assert line["confidence"] == result.confidence
+
+
+def test_a_silent_file_is_no_speech(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_wav(tmp_path / "quiet.wav", np.zeros(SPEECH_RATE, np.int16), SPEECH_RATE)
+    assert main(["recognize", str(tmp_path / "quiet.wav")]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert (line["text"], line["intent"], line["rejected"]) == ("", None, "no speech")
+
+
+def test_each_line_is_out_before_the_next_file_is_read(tmp_path: Path) -> None:
+    # The second file is a named pipe: it cannot be read until the test writes it, so the
+    # first line must reach the pipe on stdout (flushed, not held in a buffer) before that.
+    first, second = tmp_path / "first.wav", tmp_path / "second.wav"
+    write_wav(first, np.zeros(SPEECH_RATE // 2, np.int16), SPEECH_RATE)
+    os.mkfifo(second)
+    command = [sys.executable, "-m", "voicecoach", "recognize", str(first), str(second)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as usual
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "no line for the first file while the second one is still unread"
+        assert json.loads(proc.stdout.readline())["file"] == str(first)
+        quiet = tmp_path / "quiet.wav"
+        write_wav(quiet, np.zeros(SPEECH_RATE // 2, np.int16), SPEECH_RATE)
+        second.write_bytes(quiet.read_bytes())  # opens the pipe once the process reads it
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert [json.loads(line)["file"] for line in out.splitlines()] == [str(second)]

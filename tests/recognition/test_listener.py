@@ -264,3 +264,49 @@ def test_speech_that_goes_on_is_decoded_again_as_a_whole() -> None:
     decisions, recognizer = listen(results, segmenter, 30)
     assert [d.command for d in decisions] == [Command("pause")]
     assert decisions[0].end == 1.2 and recognizer.results == []
+
+
+def decide(result: Recognition, *, speaking: bool = False, expected: str = "") -> Decision:
+    """The listener's decision on one utterance heard as ``result``."""
+    seen: list[Decision] = []
+    listener = Listener(
+        ScriptedRecognizer([result]),
+        SpeakingSpeaker(speaking=[speaking]),
+        lambda command: None,
+        segmenter=OneUtterancePerChunk(),
+        on_decision=seen.append,
+        expected=(lambda: frozenset({expected})) if expected else None,
+    )
+    listener.feed(chunk(0.0))
+    assert len(seen) == 1
+    return seen[0]
+
+
+@pytest.mark.parametrize(
+    ("result", "rejected"),
+    [
+        (heard("pause", 0.9), None),
+        (turned_down("pause", 0.3), "low confidence"),  # a command's words, turned down
+        (turned_down("give me the weather", 0.3), "not a command"),
+        (heard("give me the weather", 0.9), "not a command"),  # accepted, but no command
+        (turned_down("", 0.0), "no speech"),
+        (heard("  ", 0.5), "no speech"),
+    ],
+)
+def test_a_hearing_that_is_no_command_says_why(result: Recognition, rejected: str | None) -> None:
+    decision = decide(result)
+    assert decision.rejected == rejected
+    assert (decision.command is None) == (rejected is not None)
+
+
+def test_a_turned_down_hearing_the_session_waits_for_is_not_rejected() -> None:
+    assert decide(turned_down("keep going", 0.3), expected="resume").rejected is None
+    assert decide(turned_down("keep going", 0.1), expected="resume").rejected == "low confidence"
+    unsure = decide(turned_down("keep going", 0.3), expected="resume", speaking=True)
+    assert unsure.rejected == "low confidence"  # over the coach's voice: no lower bar
+
+
+def test_a_command_dropped_over_the_coach_is_ignored_not_rejected() -> None:
+    decision = decide(heard("next", 0.99), speaking=True)
+    assert decision.command == Command("next") and decision.rejected is None
+    assert decision.ignored == "the coach was speaking"

@@ -1,7 +1,9 @@
 """The ``recognize`` and ``models`` subcommands.
 
 ``recognize`` plays each WAV file to the live listener, as a microphone would, so a
-file is understood exactly as the same sound in the room would be.
+file is understood exactly as the same sound in the room would be. Each file's line is
+printed (and flushed) as soon as that file is done, so a script reading the output sees
+the results of a long batch as they come.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from voicecoach.audio.mic import WavSource
 from voicecoach.commands.intents import load_intents
 from voicecoach.recognition import model_files as models
 from voicecoach.recognition.engines import ENGINES, make_recognizer
-from voicecoach.recognition.listener import Decision
+from voicecoach.recognition.listener import NO_SPEECH, Decision
 from voicecoach.recognition.recording import best_of, hear
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,11 @@ def _recognize(args: argparse.Namespace) -> int:
 
 
 def _line(wav: Path, best: Decision | None, ms: float) -> dict[str, object]:
-    """One file's JSON line: what was heard in it (None: nothing) and the time it took."""
+    """One file's JSON line: what was heard in it (None: nothing) and the time it took.
+
+    ``rejected`` says why the hearing is no command (the listener's reason), null when it
+    is one; the fields before it keep their meaning and order for the scripts that read them.
+    """
     command = best.command if best is not None else None
     return {
         "file": str(wav),
@@ -44,6 +50,7 @@ def _line(wav: Path, best: Decision | None, ms: float) -> dict[str, object]:
         "slots": dict(command.slots) if command is not None else {},
         "confidence": round(best.confidence, 4) if best is not None else 0.0,
         "ms": round(ms, 2),
+        "rejected": best.rejected if best is not None else NO_SPEECH,
     }
 
 

@@ -14,6 +14,8 @@ dropped, with the reason, for the transcript.
 
 What a hearing means is decided here and only here, with the recognizer's own intents
 (those its grammar was compiled from): the engines only hear, and accept or reject.
+A hearing that is not acted on says why (``Decision.rejected``): nothing was heard, the
+words name a command but the hearing was not sure enough, or they name no command.
 Each utterance reaches the recognizer at the recognizer's rate.
 """
 
@@ -24,7 +26,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from voicecoach.audio.chunk import AudioChunk
 from voicecoach.commands.names import BARGE_IN, Command
@@ -46,6 +48,12 @@ EARLY_DECISION = 0.15
 # The price: a half sentence before a pause in other talk ("Oh, ... look at the time")
 # can be heard as a command. A higher bar for early action was tried (0.7): it cut
 # that, but sent a third of real commands to the full endpoint (benchmarks/README.md).
+
+# Why a hearing is not a command: the values ``voicecoach recognize`` prints.
+Rejection = Literal["no speech", "low confidence", "not a command"]
+NO_SPEECH: Rejection = "no speech"  # nothing heard: empty text
+LOW_CONFIDENCE: Rejection = "low confidence"  # a command's words, but not sure enough
+NOT_A_COMMAND: Rejection = "not a command"  # words that match no command
 
 
 class Segmenter(Protocol):
@@ -82,6 +90,7 @@ class Decision:
     decided: float  # stream seconds when the decision was made
     ms: float  # processing time of the recognizer
     ignored: str = ""  # why a recognized command was not passed on
+    rejected: Rejection | None = None  # why the hearing is no command (None: it is one)
 
 
 class Listener:
@@ -200,7 +209,7 @@ class Listener:
     def _decide(self, utterance: Utterance, result: Recognition, ms: float, now: float) -> Decision:
         """What a decoded utterance means here: a command, or why it is not one."""
         overlaps_coach = utterance.start <= self._coach_until
-        command = self._command(result, overlaps_coach)
+        command, rejected = self._command(result, overlaps_coach)
         ignored = ""
         if command is not None and overlaps_coach:
             if command.name not in BARGE_IN:
@@ -216,14 +225,28 @@ class Listener:
             decided=now,
             ms=ms,
             ignored=ignored,
+            rejected=rejected,
         )
 
-    def _command(self, result: Recognition, overlaps_coach: bool) -> Command | None:
-        """The command an accepted hearing names; or a rejected one, if the session waits
-        for that command, it is sure enough, and the coach was not speaking."""
-        if result.accepted:
-            return self.recognizer.intents.match(result.text)
-        if overlaps_coach or self.expected is None or result.confidence < EXPECTED_CONFIDENCE:
-            return None
+    def _command(
+        self, result: Recognition, overlaps_coach: bool
+    ) -> tuple[Command | None, Rejection | None]:
+        """The command a hearing names, or why it names none.
+
+        An accepted hearing names the command its words match. A rejected one names it only
+        if the session waits for that command, it is sure enough, and the coach was not
+        speaking; otherwise it is turned down for low confidence.
+        """
+        if not result.text.strip():
+            return None, NO_SPEECH
         command = self.recognizer.intents.match(result.text)
-        return command if command is not None and command.name in self.expected() else None
+        if command is None:
+            return None, NOT_A_COMMAND
+        if result.accepted or (
+            not overlaps_coach
+            and self.expected is not None
+            and result.confidence >= EXPECTED_CONFIDENCE
+            and command.name in self.expected()
+        ):
+            return command, None
+        return None, LOW_CONFIDENCE
