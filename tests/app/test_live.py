@@ -1,17 +1,27 @@
-"""The live listener thread: a microphone that goes away pauses, and its return resumes."""
+"""The live coach: a microphone that goes away pauses, and its return resumes; the
+terminal's status line keeps out of the way of the lines printed around it."""
 
 from __future__ import annotations
 
+import io
+import re
 import threading
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
+from voicecoach.app.display import Display
 from voicecoach.app.live import DEVICE_BACK, DEVICE_LOST, listen
 from voicecoach.audio.chunk import AudioChunk
 from voicecoach.audio.mic import DeviceLost
+from voicecoach.coaching.clock import FakeClock
+from voicecoach.coaching.plan import CoachOptions
+from voicecoach.coaching.session import Session
 from voicecoach.commands.names import Command
+from voicecoach.recognition.listener import Decision
+from voicecoach.routines.library import find_routine, routine_names
+from voicecoach.voice.speaker import PrintSpeaker, RecordingSpeaker, print_line
 
 
 class FlakyMic:
@@ -71,3 +81,97 @@ def test_a_lost_microphone_pauses_then_resumes_when_it_is_back(
         "voicecoach: the microphone stopped sending audio; pausing until it is back.",
         "voicecoach: the microphone is back; carrying on.",
     ]
+
+
+class Terminal(io.StringIO):
+    """A terminal, as far as the display can tell."""
+
+    def isatty(self) -> bool:
+        return True
+
+    def rows(self) -> list[str]:
+        """What the screen shows: carriage return, erase-line and newline applied."""
+        rows, col = [""], 0
+        for part in re.split(r"(\r|\n|\x1b\[K)", self.getvalue()):
+            if part == "\r":
+                col = 0
+            elif part == "\n":
+                rows.append("")
+                col = 0
+            elif part == "\x1b[K":
+                rows[-1] = rows[-1][:col]
+            else:
+                rows[-1] = rows[-1][:col] + part + rows[-1][col + len(part) :]
+                col += len(part)
+        return rows
+
+
+def idle_session() -> Session:
+    return Session(
+        find_routine,
+        RecordingSpeaker(),
+        FakeClock(),
+        options=CoachOptions(),
+        routine_names=routine_names,
+    )
+
+
+def hearing(text: str) -> Decision:
+    return Decision(text, None, 0.3, 0.0, 1.0, 1.2, 5.0, rejected="low confidence")
+
+
+def test_a_cue_is_printed_on_a_row_of_its_own_and_the_status_line_comes_back() -> None:
+    terminal, session = Terminal(), idle_session()
+    display = Display(terminal)
+    display.heard(hearing("pause"))
+    display.update(session)
+    assert terminal.rows() == ['idle        heard "pause" (low confidence)']
+    PrintSpeaker(lambda: "00:01.0", display.lines()).say("Paused.")
+    print("voicecoach: the microphone is back; carrying on.", file=display.lines())
+    assert terminal.rows() == [
+        "[00:01.0] coach: Paused.",
+        "voicecoach: the microphone is back; carrying on.",
+        'idle        heard "pause" (low confidence)',
+    ]
+    display.update(session)  # nothing new: nothing drawn twice
+    display.close()
+    assert terminal.rows()[-2:] == ['idle        heard "pause" (low confidence)', ""]
+
+
+def test_a_line_begun_is_not_drawn_over_until_it_ends() -> None:
+    terminal, session = Terminal(), idle_session()
+    display = Display(terminal)
+    display.update(session)
+    lines = display.lines()
+    lines.write("you typed: ")
+    display.update(session)
+    lines.write("next\n")
+    assert terminal.rows() == ["you typed: next", "idle"]
+
+
+def test_the_listener_thread_warns_through_the_display() -> None:
+    terminal, session = Terminal(), idle_session()
+    display = Display(terminal)
+    display.update(session)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=listen,
+        args=(FlakyMic(stop), CountingListener(), Posts(), stop, display.lines()),
+    )
+    thread.start()
+    thread.join(timeout=10)
+    assert terminal.rows() == [
+        "voicecoach: the microphone stopped sending audio; pausing until it is back.",
+        "voicecoach: the microphone is back; carrying on.",
+        "idle",
+    ]
+
+
+def test_off_a_terminal_lines_pass_through_and_no_status_is_drawn() -> None:
+    out = io.StringIO()
+    display = Display(out)
+    display.update(idle_session())
+    print_line("[00:01.0] coach: Paused.", display.lines())
+    display.heard(hearing("pause"))
+    display.close()
+    assert out.getvalue() == '[00:01.0] coach: Paused.\nheard "pause" (low confidence)\n'

@@ -1,13 +1,18 @@
 """A terminal display for whoever glances over: the move, a progress bar, what was heard.
 
 It redraws one status line in place on a terminal and stays silent otherwise; the
-session never needs it.
+session never needs it. Everything else printed while it shows (cues, what was heard,
+warnings) goes through :meth:`Display.lines`, which clears the status line first and
+draws it again below the new line: without that, a cue printed after the status line
+ran on in the same terminal row.
 """
 
 from __future__ import annotations
 
+import io
 import sys
-from typing import TextIO
+import threading
+from typing import TextIO, cast
 
 from voicecoach.coaching.machine import HOLDING, REPPING
 from voicecoach.coaching.session import Session
@@ -15,6 +20,7 @@ from voicecoach.recognition.listener import Decision
 from voicecoach.voice.speaker import print_line
 
 BAR = 20
+CLEAR = "\r\033[K"  # back to the start of the row and erase it
 
 
 def progress_bar(done: float, total: float, width: int = BAR) -> str:
@@ -51,10 +57,19 @@ class Display:
         self.enabled = self.out.isatty()
         self._heard = ""
         self._last = ""
+        self._shown = False  # the status line is on the terminal's current row
+        self._midline = False  # a line was begun through lines() and not yet ended
+        self._lock = threading.RLock()  # the coach's thread draws, others print lines
+
+    def lines(self, stream: TextIO | None = None) -> TextIO:
+        """A stream for whole lines to ``stream`` (default ``out``) that keeps clear of
+        the status line: it is erased before a line is written and drawn again after."""
+        return cast(TextIO, _LinesAround(self, stream or self.out))
 
     def heard(self, decision: Decision) -> None:
         if decision.command is None:
-            self._heard = f'heard "{decision.text}" (not a command)' if decision.text else ""
+            why = decision.rejected or "not a command"
+            self._heard = f'heard "{decision.text}" ({why})' if decision.text else ""
         elif decision.ignored:
             self._heard = f'heard "{decision.text}" ({decision.ignored})'
         else:
@@ -65,11 +80,56 @@ class Display:
     def update(self, session: Session) -> None:
         if not self.enabled:
             return
-        line = status_line(session, self._heard)
-        if line != self._last:
-            self._last = line
-            print("\r\033[K" + line[:120], end="", file=self.out, flush=True)
+        line = status_line(session, self._heard)[:120]
+        with self._lock:
+            if line != self._last or not self._shown:
+                self._last = line
+                self._draw()
 
     def close(self) -> None:
-        if self.enabled and self._last:
-            print(file=self.out)
+        with self._lock:
+            if self.enabled and self._shown:
+                print(file=self.out, flush=True)
+                self._shown = False
+
+    def _draw(self) -> None:
+        if self._last and not self._midline:
+            self.out.write(CLEAR + self._last)
+            self.out.flush()
+            self._shown = True
+
+    def _write_around(self, stream: TextIO, text: str) -> None:
+        """Write ``text`` to ``stream`` with the status line out of its way."""
+        with self._lock:
+            if self._shown:
+                self.out.write(CLEAR)
+                self.out.flush()
+                self._shown = False
+            stream.write(text)
+            stream.flush()
+            if text:
+                self._midline = not text.endswith("\n")
+            if self.enabled:
+                self._draw()
+
+
+class _LinesAround(io.TextIOBase):
+    """The writable text stream :meth:`Display.lines` hands out."""
+
+    def __init__(self, display: Display, stream: TextIO) -> None:
+        super().__init__()
+        self._display = display
+        self._stream = stream
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._display._write_around(self._stream, text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()

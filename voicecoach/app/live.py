@@ -3,22 +3,25 @@
 Threads: the microphone's audio callback only queues chunks (in :mod:`voicecoach.audio.mic`);
 a listener thread runs VAD and recognition and posts commands; the main thread owns
 the session (:class:`voicecoach.coaching.coach.Coach`); pyttsx3 speaks from its own thread.
+Every line printed during the session goes through the display, so that none lands on
+the terminal row of its status line.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import threading
+from typing import TextIO
 
-from voicecoach.app.assemble import build_session, coach_voice, offer_resume
+from voicecoach.app.assemble import begin, build_session, coach_voice, named_routine
 from voicecoach.app.demo import stamp
 from voicecoach.app.display import Display
 from voicecoach.audio.mic import DeviceLost, MicrophoneSource
 from voicecoach.coaching.clock import RealClock
 from voicecoach.coaching.coach import Coach
-from voicecoach.coaching.cues import cue
 from voicecoach.coaching.handlers import handle
 from voicecoach.coaching.machine import RUNNING, expected_commands
 from voicecoach.commands.intents import load_intents
@@ -38,14 +41,23 @@ DEVICE_LOST = Command(PAUSE, {"device": "lost"})
 DEVICE_BACK = Command(RESUME, {"device": "back"})
 
 
-def listen(mic: MicrophoneSource, listener: Listener, coach: Coach, stop: threading.Event) -> None:
-    """Listener thread: chunks to commands; on a lost device, pause and reopen every second."""
+def listen(
+    mic: MicrophoneSource,
+    listener: Listener,
+    coach: Coach,
+    stop: threading.Event,
+    err: TextIO | None = None,
+) -> None:
+    """Listener thread: chunks to commands; on a lost device, pause and reopen every second.
+
+    What it has to tell the person goes to ``err`` (default: standard error).
+    """
     lost = False
     while not stop.is_set():
         try:
             if lost:
                 mic.open()
-                print("voicecoach: the microphone is back; carrying on.", file=sys.stderr)
+                print("voicecoach: the microphone is back; carrying on.", file=err or sys.stderr)
                 coach.post(DEVICE_BACK)
                 lost = False
             for chunk in mic:
@@ -54,7 +66,7 @@ def listen(mic: MicrophoneSource, listener: Listener, coach: Coach, stop: thread
                 listener.feed(chunk)
         except (DeviceLost, AudioError) as exc:
             if not lost:
-                print(f"voicecoach: {exc}; pausing until it is back.", file=sys.stderr)
+                print(f"voicecoach: {exc}; pausing until it is back.", file=err or sys.stderr)
                 coach.post(DEVICE_LOST)
                 lost = True
             mic.close()
@@ -62,13 +74,21 @@ def listen(mic: MicrophoneSource, listener: Listener, coach: Coach, stop: thread
 
 
 def run_live(args: argparse.Namespace) -> int:
-    """Listen on the microphone and coach by voice until the routine ends or Ctrl-C."""
+    """Listen on the microphone and coach by voice until the routine ends or Ctrl-C.
+
+    Reads ``args.routine`` (start it at once) and ``args.voice`` (the coach's voice) as
+    ``voicecoach run --text`` does, besides the device and recognizer options.
+    """
     settings, _ = load_settings()
+    if getattr(args, "voice", None):
+        settings = dataclasses.replace(settings, voice=args.voice)
+    named = getattr(args, "routine", None)
+    routine = named_routine(named) if named else None  # before the microphone: a typo fails fast
     intents = load_intents(getattr(args, "intents", None), routine_names())
     mic = MicrophoneSource(getattr(args, "input", None)).open()  # no microphone: AudioError
     clock = RealClock(getattr(args, "speed", 1.0))
     display = Display()
-    printer = PrintSpeaker(lambda: stamp(clock.now()), display.out)
+    printer = PrintSpeaker(lambda: stamp(clock.now()), display.lines())
     quiet = getattr(args, "quiet", False)
     speaker = coach_voice(settings, printer, quiet=quiet, device=getattr(args, "output", None))
     assembled = build_session(settings, speaker, clock)
@@ -84,12 +104,12 @@ def run_live(args: argparse.Namespace) -> int:
         expected=lambda: expected_commands(assembled.session.state),
     )
     stop = threading.Event()
-    thread = threading.Thread(target=listen, args=(mic, listener, coach, stop), daemon=True)
-    if not offer_resume(assembled):
-        speaker.say(cue("ready"))
+    err = display.lines(sys.stderr)
+    thread = threading.Thread(target=listen, args=(mic, listener, coach, stop, err), daemon=True)
+    begin(assembled, routine)
     thread.start()
     # Typed commands work too (e.g. while the microphone is away).
-    read_commands(coach.post, coach.quit, intents)
+    read_commands(coach.post, coach.quit, intents, echo=display.lines())
     try:
         coach.run()
     except KeyboardInterrupt:
