@@ -125,3 +125,74 @@ def test_missing_or_bad_file_is_a_config_error(tmp_path: Path) -> None:
     empty.write_text("language: en\n")
     with pytest.raises(ConfigError, match="intents"):
         load_intents(empty)
+
+
+def one_line_config_error(path: Path) -> str:
+    """The ConfigError that loading ``path`` raises: one line naming the file."""
+    with pytest.raises(ConfigError) as caught:
+        load_intents(path)
+    message = str(caught.value)
+    assert str(path) in message and "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[" * 5000, "not valid YAML: nested too deeply"),
+        (b"intents: " + b"{a: " * 5000, "not valid YAML: nested too deeply"),
+        ("".join(" " * i + "a:\n" for i in range(700)).encode(), "nested too deeply"),
+        ("intents: {caf\u00e9: x}\n".encode("latin-1"), "is not UTF-8 text"),
+        (bytes(range(256)) * 4, "is not UTF-8 text"),
+        (b"", "the file is empty"),
+        (b"- a\n- list\n", "expected a mapping of intents at the top, got a list"),
+        (b"intents: !!int abc\n", "cannot read a value"),
+        (b"intents: {}\nlists: [1]\n", "'lists:' must be a mapping"),
+        (b"intents: {}\nlists: {routine: abc}\n", "the list 'routine' must be a mapping"),
+    ],
+    ids=[
+        "deep list", "deep flow mapping", "deep block mapping", "latin-1", "binary", "empty",
+        "a list", "bad tag", "lists not a mapping", "routine list not a mapping",
+    ],
+)  # fmt: skip
+def test_unreadable_intents_files_are_one_line(
+    content: bytes, message: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "intents.yaml"
+    path.write_bytes(content)
+    assert message in one_line_config_error(path)
+
+
+def intents_file(tmp_path: Path, sentence: str, extra: str = "") -> Path:
+    path = tmp_path / "intents.yaml"
+    path.write_text(
+        f"language: en\n{extra}intents:\n  go:\n    data:\n      - sentences: [{sentence!r}]\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sentence", "message"),
+    [
+        ("(a|" * 3000 + "b" + ")" * 3000, "a template is nested too deeply"),
+        ("(a|" * 50 + "b" + ")" * 50, "intent 'go': a template is nested more than 40 groups deep"),
+        ("go (left|right", "is not valid hassil YAML: Unable to find end of group"),
+        ("go <nowhere>", "intent 'go': uses <nowhere> but there is no such expansion rule"),
+        ("go {nowhere}", "intent 'go': uses {nowhere} but there is no such list"),
+    ],
+    ids=["very deep", "deep", "unbalanced", "unknown rule", "unknown list"],
+)
+def test_broken_templates_fail_at_load_not_on_the_first_match(
+    sentence: str, message: str, tmp_path: Path
+) -> None:
+    # hassil parses templates when first matched: on the typed-commands thread, or the
+    # listener's; there a broken one was a traceback and a dead thread.
+    assert message in one_line_config_error(intents_file(tmp_path, sentence))
+
+
+def test_rules_lists_and_ranges_that_exist_are_fine(tmp_path: Path) -> None:
+    rules = "expansion_rules:\n  side: (left|right)\nlists:\n  speed:\n    values: [slow, fast]\n"
+    ci = load_intents(intents_file(tmp_path, "go <side> {speed} {1..10:times}", rules))
+    command = ci.match("go left fast 3")
+    assert command is not None and command.slots["speed"] == "fast" and "times" in command.slots
+    assert load_intents(intents_file(tmp_path, "start {routine}")).match("start back")

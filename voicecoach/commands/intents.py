@@ -8,25 +8,27 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from hassil import Intents, recognize
+from hassil.expression import Expression, Group, ListReference, RuleReference
 from hassil.intents import SlotList, TextSlotList, TextSlotValue
 from hassil.parse_expression import parse_sentence
 
 from voicecoach import paths
 from voicecoach.commands.names import Command
 from voicecoach.errors import ConfigError
+from voicecoach.yaml_files import YamlFileError, read_mapping
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FILE = "commands.yaml"
 ROUTINE_LIST = "routine"
 DEFAULT_ROUTINE_WORD = "my"  # "start my routine" means the default routine
+MAX_TEMPLATE_DEPTH = 40  # groups within groups; the shipped ones nest 6, hassil recurses
 
 _NOT_WORD = re.compile(r"[^\w' ]+")
 _SPACES = re.compile(r"\s+")
@@ -94,16 +96,61 @@ def _routine_list(routine_names: Sequence[str]) -> TextSlotList:
     return TextSlotList(name=ROUTINE_LIST, values=values)
 
 
+Template = tuple[str, Expression, Collection[str], Collection[str]]
+
+
+def _templates(intents: Intents) -> list[Template]:
+    """Every template with the rule and list names it may use: (intent, expression, rules, lists).
+
+    hassil parses sentence templates on first use; asking for them here moves a
+    malformed one from a crash on the first utterance to an error at load time.
+    """
+    found: list[Template] = []
+    for intent in intents.intents.values():
+        for block in intent.data:
+            rules = {**intents.expansion_rules, **block.expansion_rules}
+            lists = {*intents.slot_lists, *block.slot_lists, *block.wildcard_list_names}
+            bodies = [s.expression for s in block.sentences]
+            bodies += [r.expression for r in rules.values()]
+            found += [(intent.name, body, rules.keys(), lists) for body in bodies]
+    return found
+
+
+def _template_problem(
+    expression: Expression, rules: Collection[str], lists: Collection[str]
+) -> str | None:
+    """Why hassil would fail to match ``expression`` (too deep, unknown <rule> or {list})."""
+    stack = [(expression, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TEMPLATE_DEPTH:
+            return f"a template is nested more than {MAX_TEMPLATE_DEPTH} groups deep"
+        if isinstance(node, Group):
+            stack += [(item, depth + 1) for item in node.items]
+        elif isinstance(node, RuleReference) and node.rule_name not in rules:
+            return f"uses <{node.rule_name}> but there is no such expansion rule"
+        elif isinstance(node, ListReference) and not (
+            node.list_name in lists or node.is_inline_range
+        ):
+            return f"uses {{{node.list_name}}} but there is no such list"
+    return None
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"intents file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"cannot read intents file {path}: {reason}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("intents"), dict):
+        data = read_mapping(path, "intents")
+    except YamlFileError as exc:
+        if exc.missing:
+            raise ConfigError(f"intents file not found: {path}") from None
+        raise ConfigError(f"cannot read intents file {path}: {exc}") from None
+    if not isinstance(data.get("intents"), dict):
         raise ConfigError(f"intents file {path} has no 'intents:' mapping")
+    lists = data.get("lists")
+    if lists is not None and not isinstance(lists, dict):
+        raise ConfigError(f"intents file {path}: 'lists:' must be a mapping of list names")
+    routine_def = (lists or {}).get(ROUTINE_LIST)
+    if routine_def is not None and not isinstance(routine_def, dict):
+        raise ConfigError(f"intents file {path}: the list '{ROUTINE_LIST}' must be a mapping")
     return data
 
 
@@ -127,10 +174,18 @@ def load_intents(
         data["lists"] = lists
     try:
         intents = Intents.from_dict(data)
+        templates = _templates(intents)
+    except RecursionError:
+        raise ConfigError(f"intents file {source}: a template is nested too deeply") from None
     except Exception as exc:  # hassil raises many kinds on a malformed template
-        raise ConfigError(f"intents file {source} is not valid hassil YAML: {exc}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"intents file {source} is not valid hassil YAML: {reason}") from None
     slot_lists: dict[str, SlotList] = {}
     if fill_routines:
         slot_lists[ROUTINE_LIST] = _routine_list(routine_names)
+    for intent_name, expression, rules, lists in templates:
+        problem = _template_problem(expression, rules, {*lists, *slot_lists})
+        if problem:
+            raise ConfigError(f"intents file {source}: intent {intent_name!r}: {problem}")
     log.debug("loaded %d intents from %s", len(intents.intents), source)
     return CommandIntents(intents=intents, slot_lists=slot_lists, source=source)
