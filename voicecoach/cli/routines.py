@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from voicecoach.coaching.cues import spoken_seconds
 from voicecoach.coaching.plan import build_plan, total_seconds
+from voicecoach.errors import RoutineError
 from voicecoach.paths import user_routines_dir
 from voicecoach.routines.library import require_routine, routine_files
 from voicecoach.routines.model import Routine
-from voicecoach.routines.validate import load_routine
+from voicecoach.routines.validate import check_file
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,16 +21,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_list)
     actions.add_parser("list", help="list the routines").set_defaults(func=cmd_list)
     show = actions.add_parser("show", help="print a routine's plan with its total time")
-    show.add_argument("name")
+    show.add_argument("name", nargs="?", help="the routine's name (the default one if left out)")
     show.set_defaults(func=cmd_show)
-    check = actions.add_parser("check", help="validate a routine file")
-    check.add_argument("file", type=Path)
+    check = actions.add_parser("check", help="report every problem in routine files")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     check.set_defaults(func=cmd_check)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     for f in routine_files():
-        print(f"{f.name:<16} {f.origin:<9} {f.path}")
+        problems = check_file(f.path).problems if f.origin == "user" else ()
+        broken = f"  (broken: voicecoach routines check {f.path})" if problems else ""
+        print(f"{f.name:<16} {f.origin:<9} {f.path}{broken}")
     print(f"(your own routines go in {user_routines_dir()})")
     return 0
 
@@ -59,6 +63,15 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    routine = load_routine(args.file)
-    print(f"{args.file}: ok, {len(routine.moves)} moves")
-    return 0
+    """Every problem of every file, one ``voicecoach: file: field: reason`` line each."""
+    code = 0
+    for path in args.files:
+        checked = check_file(path)
+        for problem in checked.problems:
+            print(f"voicecoach: {problem}", file=sys.stderr, flush=True)
+        if checked.routine is None:
+            code = RoutineError.exit_code
+        else:
+            count = len(checked.routine.moves)
+            print(f"{path}: ok, {count} move{'s' if count != 1 else ''}", flush=True)
+    return code

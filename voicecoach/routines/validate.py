@@ -1,111 +1,82 @@
-"""Reading and checking routine files: a small schema validator and the YAML loader.
+"""Reading and checking routine files: the routine's table of field rules, and loading.
 
-Every problem in a routine file is reported as ``file: field: reason`` so the person
-can fix it without reading code. Schema kinds: ``text``, ``texts`` (a string or a list
-of strings), ``name`` (a short identifier), ``list``, ``positive``/``nonnegative``
-numbers, ``count`` (a whole number of at least 1), a tuple of allowed strings, or a
-nested :class:`Schema`.
+Every problem in a routine file is found in one run (``voicecoach routines check``),
+one line each, ``file: field: reason``; loading a broken routine elsewhere raises one
+RoutineError with the first problem and how many more there are. Number bounds are
+generous: they catch a typo such as 3000 for 30 and keep a hundred-thousand-round plan
+from being built, not taste.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
-
-import yaml
+from typing import Any
 
 from voicecoach.errors import RoutineError
 from voicecoach.routines.model import DEFAULT_SIDE_NAMES, SIDES, Hold, Move, Reps, Routine
-
-Kind = Union[str, tuple[str, ...], "Schema"]
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-
-@dataclass(frozen=True)
-class Schema:
-    """Allowed keys of a mapping and the kind of value each holds."""
-
-    required: dict[str, Kind] = field(default_factory=dict)
-    optional: dict[str, Kind] = field(default_factory=dict)
+from voicecoach.routines.schema import ListOf, Number, Report, Schema, check
+from voicecoach.yaml_files import YamlFileError, describe, read_mapping
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _problem(value: Any, kind: Kind, where: str) -> str | None:
-    """Why ``value`` is not of ``kind``, or None when it is."""
-    if isinstance(kind, Schema):
-        if not isinstance(value, dict):
-            return f"expected a mapping, got {_describe(value)}"
-        check(value, kind, where)
-        return None
-    if isinstance(kind, tuple):
-        return None if value in kind else f"must be one of {', '.join(kind)}, got {value!r}"
-    if kind == "text":
-        if not isinstance(value, str):
-            return f"expected text, got {_describe(value)}"
-        return None if value.strip() else "must not be empty"
-    if kind == "texts":
-        items = [value] if isinstance(value, str) else value
-        ok = isinstance(items, list) and items and all(isinstance(i, str) for i in items)
-        return None if ok else f"expected text or a list of texts, got {_describe(value)}"
-    if kind == "name":
-        ok = isinstance(value, str) and NAME_RE.match(value) is not None
-        return None if ok else f"expected a lowercase name like 'pelvic_tilt', got {value!r}"
-    if kind == "list":
-        return None if isinstance(value, list) else f"expected a list, got {_describe(value)}"
-    if kind in ("positive", "nonnegative", "count"):
-        if not _is_number(value):
-            return f"expected a number, got {_describe(value)}"
-        if kind == "count" and (not isinstance(value, int) or value < 1):
-            return f"must be a whole number of at least 1, got {value}"
-        if kind == "positive" and value <= 0:
-            return f"must be more than 0, got {value}"
-        if kind == "nonnegative" and value < 0:
-            return f"must not be negative, got {value}"
-        return None
-    raise ValueError(f"unknown schema kind {kind!r}")
-
-
-def _describe(value: Any) -> str:
+def _texts(value: Any) -> tuple[str, ...]:
     if value is None:
-        return "nothing"
-    names = {bool: "true/false", int: "a number", float: "a number", str: "text"}
-    names |= {list: "a list", dict: "a mapping"}
-    return names.get(type(value), type(value).__name__)
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
-def field_path(where: str, key: str) -> str:
-    """``file: moves[1]`` + ``hold`` -> ``file: moves[1].hold``; ``file`` + ``x`` -> ``file: x``."""
-    return f"{where}.{key}" if ": " in where else f"{where}: {key}"
+# ----------------------------------------------------------------- rules across fields
+def _rest_between_rounds(hold: dict[str, Any], at_fault: set[str]) -> Iterator[tuple[str, str]]:
+    if "rounds" not in at_fault and hold.get("rounds", 1) > 1 and "rest" not in hold:
+        yield "rest", "needed when rounds is more than 1"
 
 
-def check(data: dict[str, Any], schema: Schema, where: str) -> None:
-    """Raise RoutineError for the first unknown key, missing field or bad value."""
-    allowed = {**schema.required, **schema.optional}
-    for key in data:
-        if key not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise RoutineError(f"{field_path(where, str(key))}: unknown field (known: {known})")
-    for key in schema.required:
-        if key not in data:
-            raise RoutineError(f"{field_path(where, key)}: missing field")
-    for key, value in data.items():
-        sub = field_path(where, key)
-        problem = _problem(value, allowed[key], sub)
-        if problem:
-            raise RoutineError(f"{sub}: {problem}")
+def _hold_or_reps(move: dict[str, Any], at_fault: set[str]) -> Iterator[tuple[str, str]]:
+    if ("hold" in move) == ("reps" in move):
+        yield "", "a move needs exactly one of 'hold' or 'reps'"
 
 
+def _sides(move: dict[str, Any], at_fault: set[str]) -> Iterator[tuple[str, str]]:
+    if "sides" in at_fault:
+        return
+    sides = move.get("sides", "none")
+    if sides == "alternate" and "hold" in move and "reps" not in move:
+        yield "sides", "'alternate' works only with reps"
+    if at_fault & {"side_names", "side_cues"}:
+        return
+    names = _texts(move.get("side_names")) or DEFAULT_SIDE_NAMES
+    if sides != "none" and len(names) < 2:
+        yield "side_names", "needs at least two sides"
+    cues = _texts(move.get("side_cues"))
+    if cues and sides == "none":
+        yield "side_cues", "the move has no sides (sides: none)"
+    elif cues and len(cues) != len(names):
+        yield "side_cues", f"has {len(cues)} cues for {len(names)} sides"
+
+
+def _unique_ids(routine: dict[str, Any], at_fault: set[str]) -> Iterator[tuple[str, str]]:
+    moves = routine.get("moves")
+    first: dict[str, int] = {}
+    for i, move in enumerate(moves if isinstance(moves, list) else []):
+        move_id = move.get("id") if isinstance(move, dict) else None
+        if isinstance(move_id, str) and move_id in first:
+            yield f"moves[{i}].id", f"duplicate move id {move_id!r} (moves[{first[move_id]}] too)"
+        elif isinstance(move_id, str):
+            first[move_id] = i
+
+
+# ----------------------------------------------------------------- the table
+HOLD_SECONDS = Number(0, 3600, above=True, unit=" seconds (an hour)")
+REP_SECONDS = Number(0, 600, above=True, unit=" seconds")
+PAUSE = Number(0, 600, unit=" seconds")  # rests and waits: 0 to ten minutes
 HOLD_SCHEMA = Schema(
-    required={"seconds": "positive"},
-    optional={"rounds": "count", "rest": "nonnegative"},
+    required={"seconds": HOLD_SECONDS},
+    optional={"rounds": Number(1, 100, whole=True), "rest": PAUSE},
+    rules=(_rest_between_rounds,),
 )
 REPS_SCHEMA = Schema(
-    required={"count": "count", "seconds": "positive"},
+    required={"count": Number(1, 1000, whole=True), "seconds": REP_SECONDS},
     optional={"first": "text", "second": "text", "first_short": "text", "second_short": "text"},
 )
 MOVE_SCHEMA = Schema(
@@ -120,104 +91,97 @@ MOVE_SCHEMA = Schema(
         "closing": "text",
         "short": "text",
     },
+    rules=(_hold_or_reps, _sides),
+    what="move fields",
 )
 ROUTINE_SCHEMA = Schema(
-    required={"name": "name", "title": "text", "intro": "text", "safety": "text", "moves": "list"},
-    optional={
-        "transition_seconds": "nonnegative",
-        "switch_seconds": "nonnegative",
-        "outro": "text",
+    required={
+        "name": "name",
+        "title": "text",
+        "intro": "text",
+        "safety": "text",
+        "moves": ListOf(MOVE_SCHEMA, empty="a routine needs at least one move"),
     },
+    optional={"transition_seconds": PAUSE, "switch_seconds": PAUSE, "outro": "text"},
+    rules=(_unique_ids,),
+    what="routine fields",
 )
 
 
-def _texts(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _move(data: dict[str, Any], where: str) -> Move:
-    check(data, MOVE_SCHEMA, where)
-    hold = Hold(**data["hold"]) if "hold" in data else None
-    reps = Reps(**data["reps"]) if "reps" in data else None
-    if (hold is None) == (reps is None):
-        raise RoutineError(f"{where}: a move needs exactly one of 'hold' or 'reps'")
-    if hold and hold.rounds > 1 and hold.rest <= 0 and "rest" not in data["hold"]:
-        raise RoutineError(f"{where}.hold.rest: needed when rounds is more than 1")
-    sides = data.get("sides", "none")
-    if sides == "alternate" and reps is None:
-        raise RoutineError(f"{where}.sides: 'alternate' works only with reps")
-    side_names = _texts(data.get("side_names")) or DEFAULT_SIDE_NAMES
-    if sides != "none" and len(side_names) < 2:
-        raise RoutineError(f"{where}.side_names: needs at least two sides")
-    side_cues = _texts(data.get("side_cues"))
-    if side_cues and len(side_cues) != len(side_names):
-        raise RoutineError(
-            f"{where}.side_cues: has {len(side_cues)} cues for {len(side_names)} sides"
-        )
-    if side_cues and sides == "none":
-        raise RoutineError(f"{where}.side_cues: the move has no sides (sides: none)")
+# ----------------------------------------------------------------- building and loading
+def _move(data: dict[str, Any]) -> Move:
     return Move(
         id=data["id"],
         name=data["name"],
         position=data["position"],
         setup=_texts(data["setup"]),
-        hold=hold,
-        reps=reps,
-        sides=sides,
-        side_names=side_names,
-        side_cues=side_cues,
+        hold=Hold(**data["hold"]) if "hold" in data else None,
+        reps=Reps(**data["reps"]) if "reps" in data else None,
+        sides=data.get("sides", "none"),
+        side_names=_texts(data.get("side_names")) or DEFAULT_SIDE_NAMES,
+        side_cues=_texts(data.get("side_cues")),
         form=_texts(data.get("form")),
         closing=data.get("closing", ""),
         short=data.get("short", ""),
     )
 
 
-def parse_routine(data: Any, source: str) -> Routine:
-    """Validate loaded YAML data and build a :class:`Routine` (RoutineError on any problem)."""
-    if not isinstance(data, dict):
-        raise RoutineError(f"{source}: expected a mapping of routine fields at the top")
-    check(data, ROUTINE_SCHEMA, source)
-    raw_moves = data["moves"]
-    if not raw_moves:
-        raise RoutineError(f"{source}: moves: a routine needs at least one move")
-    moves = []
-    for i, raw in enumerate(raw_moves):
-        where = f"{source}: moves[{i}]"
-        if not isinstance(raw, dict):
-            raise RoutineError(f"{where}: expected a mapping of move fields")
-        moves.append(_move(raw, where))
-    ids = [m.id for m in moves]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise RoutineError(f"{source}: moves: duplicate move id {dupes[0]!r}")
-    return Routine(
+@dataclass(frozen=True)
+class Checked:
+    """A routine that passed every rule, or every problem found (``file: field: reason``)."""
+
+    routine: Routine | None
+    problems: tuple[str, ...] = ()
+
+
+def check_routine(data: Any, source: str) -> Checked:
+    """Check loaded YAML data against every rule and build the routine if none is broken."""
+    report = Report(source)
+    if data is None:
+        report.add("", "the file is empty")
+    elif not isinstance(data, dict):
+        report.add("", f"expected a mapping of routine fields at the top, got {describe(data)}")
+    else:
+        check(data, ROUTINE_SCHEMA, "", report)
+    if report.problems or not isinstance(data, dict):
+        return Checked(None, tuple(report.problems))
+    routine = Routine(
         name=data["name"],
         title=data["title"],
         intro=data["intro"],
         safety=data["safety"],
-        moves=tuple(moves),
+        moves=tuple(_move(m) for m in data["moves"]),
         transition_seconds=float(data.get("transition_seconds", 8.0)),
         switch_seconds=float(data.get("switch_seconds", 4.0)),
         outro=data.get("outro", ""),
         source=source,
     )
+    return Checked(routine)
+
+
+def check_file(path: Path) -> Checked:
+    """Read and check a routine file; a file that cannot be read is one problem."""
+    try:
+        data = read_mapping(path, "routine fields")
+    except YamlFileError as exc:
+        return Checked(None, (f"{path}: {'no such routine file' if exc.missing else exc}",))
+    return check_routine(data, str(path))
+
+
+def _routine_or_error(checked: Checked, source: str) -> Routine:
+    if checked.routine is not None:
+        return checked.routine
+    first, more = checked.problems[0], len(checked.problems) - 1
+    if more:
+        first += f" (and {more} more; run `voicecoach routines check {source}`)"
+    raise RoutineError(first)
+
+
+def parse_routine(data: Any, source: str) -> Routine:
+    """Validate loaded YAML data and build a :class:`Routine` (RoutineError on any problem)."""
+    return _routine_or_error(check_routine(data, source), source)
 
 
 def load_routine(path: Path) -> Routine:
-    """Read and validate a routine file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RoutineError(f"{path}: no such routine file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RoutineError(f"{path}: cannot read the file ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise RoutineError(f"{path}: not valid YAML{at}: {problem}") from None
-    return parse_routine(data, str(path))
+    """Read and validate a routine file (RoutineError naming the first problem and the count)."""
+    return _routine_or_error(check_file(path), str(path))
