@@ -54,3 +54,13 @@ def test_an_unknown_routine_is_a_usage_mistake_before_anything_is_said(
     out, err = capsys.readouterr()
     assert out == ""
     assert "neck" in err and "back" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_unknown_voice_on_the_command_line_is_one_line_naming_the_flag(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["run", "--text", "--voice", "no-such-voice"]) == 6
+    out, err = capsys.readouterr()
+    [line] = err.strip().splitlines()
+    assert out == "" and "--voice" in line and "voicecoach voices" in line

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 
 from voicecoach.coaching.plan import build_plan
-from voicecoach.errors import AudioError, ConfigError, RoutineError
+from voicecoach.errors import AudioError, ConfigError, RoutineError, UserError
 from voicecoach.routines.library import move_names, routine_files
 from voicecoach.routines.validate import load_routine
-from voicecoach.settings import ENV_PREFIX, Settings, default_path
+from voicecoach.settings import ENV_PREFIX, Settings, check_value, default_path, load_settings
 from voicecoach.voice.voices import installed_variants, installed_voices, voice_problem
 
 log = logging.getLogger(__name__)
@@ -83,3 +84,17 @@ def _change(key: str, sources: Mapping[str, str] | None) -> str:
     if source != "default":
         return f"change {source}"
     return f"change it in {default_path()} or {ENV_PREFIX}{key.upper()}"
+
+
+def session_settings(voice: str | None = None) -> Settings:
+    """The settings a session runs with: the file and environment, ``--voice`` over them,
+    all checked before a word is said (one line, exit 6, naming where to change a value)."""
+    settings, sources = load_settings()
+    if voice:
+        try:
+            settings = replace(settings, voice=check_value("voice", voice))
+        except ValueError as exc:
+            raise UserError(f"--voice: {exc}") from None
+        sources = {**sources, "voice": "--voice"}
+    check_settings(settings, sources)
+    return settings

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 
 from voicecoach.app.assemble import begin, build_session, coach_voice, named_routine
+from voicecoach.app.checks import session_settings
 from voicecoach.app.demo import run_text_demo, stamp
 from voicecoach.app.live import run_live
 from voicecoach.app.room_demo import run_room_demo
@@ -19,7 +19,6 @@ from voicecoach.commands.intents import load_intents
 from voicecoach.commands.typed import read_commands
 from voicecoach.errors import AudioError
 from voicecoach.routines.library import routine_names
-from voicecoach.settings import load_settings
 from voicecoach.voice.speaker import PrintSpeaker
 
 MAX_SPEED = 1000.0  # a clock faster than this only skips cues
@@ -86,9 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         except AudioError as exc:
             raise AudioError(f"{exc}; {NO_MICROPHONE_ADVICE}") from None
         return run_live(args)
-    settings, _ = load_settings()
-    if args.voice:
-        settings = dataclasses.replace(settings, voice=args.voice)
+    settings = session_settings(args.voice)
     routine = named_routine(args.routine) if args.routine else None
     intents = load_intents(args.intents, routine_names())
     clock = RealClock(args.speed)
