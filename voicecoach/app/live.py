@@ -10,13 +10,13 @@ the terminal row of its status line.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import sys
 import threading
 from typing import TextIO
 
 from voicecoach.app.assemble import begin, build_session, coach_voice, named_routine
+from voicecoach.app.checks import session_settings
 from voicecoach.app.demo import stamp
 from voicecoach.app.display import Display
 from voicecoach.audio.mic import DeviceLost, MicrophoneSource
@@ -31,7 +31,6 @@ from voicecoach.errors import AudioError
 from voicecoach.recognition.engines import make_recognizer
 from voicecoach.recognition.listener import Listener
 from voicecoach.routines.library import routine_names
-from voicecoach.settings import load_settings
 from voicecoach.voice.speaker import PrintSpeaker
 
 log = logging.getLogger(__name__)
@@ -79,9 +78,7 @@ def run_live(args: argparse.Namespace) -> int:
     Reads ``args.routine`` (start it at once) and ``args.voice`` (the coach's voice) as
     ``voicecoach run --text`` does, besides the device and recognizer options.
     """
-    settings, _ = load_settings()
-    if getattr(args, "voice", None):
-        settings = dataclasses.replace(settings, voice=args.voice)
+    settings = session_settings(getattr(args, "voice", None))  # checked, as run --text does
     named = getattr(args, "routine", None)
     routine = named_routine(named) if named else None  # before the microphone: a typo fails fast
     intents = load_intents(getattr(args, "intents", None), routine_names())
