@@ -95,6 +95,6 @@ def session_settings(voice: str | None = None) -> Settings:
             settings = replace(settings, voice=check_value("voice", voice))
         except ValueError as exc:
             raise UserError(f"--voice: {exc}") from None
-        sources = {**sources, "voice": "--voice"}
+        sources = {**sources, "voice": "the --voice option"}
     check_settings(settings, sources)
     return settings

@@ -104,8 +104,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """The scripted session; exit 1 unless it finished with every command understood."""
+    if args.voice:
+        session_settings(args.voice)  # an unknown voice: one line, before anything is said
+    if args.routine:
+        named_routine(args.routine)  # an unknown routine: a usage mistake, said at once
     intents = load_intents(args.intents, routine_names())
-    state = run_text_demo(intents) if args.text else run_room_demo(args, intents)
+    if args.text:
+        state = run_text_demo(intents, routine=args.routine)
+    else:
+        state = run_room_demo(args, intents)
     return 0 if state == "finished" else 1
 
 
@@ -116,6 +124,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     except AudioError as exc:
         print(f"voicecoach: {exc}. Playing the demo instead.", file=sys.stderr)
         demo_args = argparse.Namespace(text=False, intents=None, fast=True, wav=None)
+        demo_args.verbose = args.verbose
         demo_args.engine = demo_args.model = demo_args.routine = demo_args.voice = None
         return cmd_demo(demo_args)
     run_args = argparse.Namespace(text=False, speed=1.0, intents=None, quiet=False)
