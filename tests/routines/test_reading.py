@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from routine_samples import GOOD
 from session_driver import Driver
 
 from voicecoach.cli.main import main
@@ -13,18 +14,6 @@ from voicecoach.errors import RoutineError
 from voicecoach.routines.library import find_routine, move_names
 from voicecoach.yaml_files import MAX_BYTES
 
-GOOD = """\
-name: mine
-title: My routine
-intro: Hello there.
-safety: Be careful.
-moves:
-  - id: plank
-    name: Plank
-    position: on your elbows
-    setup: Elbows under shoulders.
-    hold: {seconds: 20, rounds: 2, rest: 5}
-"""
 NAN = GOOD.replace("seconds: 20", "seconds: .nan").replace("rest: 5", "rest: .inf")
 DEEP_BLOCK = "".join(" " * i + "a:\n" for i in range(700))
 

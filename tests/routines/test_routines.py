@@ -6,23 +6,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from routine_samples import GOOD
 
 from voicecoach.cli.main import main
 from voicecoach.coaching.plan import build_plan
 from voicecoach.routines.library import find_routine
-
-GOOD = """\
-name: mine
-title: My routine
-intro: Hello there.
-safety: Be careful.
-moves:
-  - id: plank
-    name: Plank
-    position: on your elbows
-    setup: Elbows under shoulders.
-    hold: {seconds: 20, rounds: 2, rest: 5}
-"""
 
 
 def test_built_in_back_routine_follows_the_facts() -> None:
