@@ -96,3 +96,12 @@ def test_find_and_check_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert models.default_model() == good
     monkeypatch.setenv(models.MODEL_ENV, str(tmp_path / "broken"))
     assert models.default_model() == tmp_path / "broken"
+
+
+def test_the_project_models_folder_is_searched_only_when_it_is_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("voicecoach.paths.project_models_dir", lambda: tmp_path / "models")
+    assert tmp_path / "models" not in models.search_dirs()  # an installed wheel has none
+    (tmp_path / "models").mkdir()
+    assert models.search_dirs()[0] == tmp_path / "models"

@@ -38,8 +38,13 @@ def user_models_dir() -> Path:
 
 
 def search_dirs() -> list[Path]:
-    """Folders whose sub-folders may be Vosk models, in order of preference."""
-    return [paths.project_models_dir(), user_models_dir()]
+    """Folders whose sub-folders may be Vosk models, in order of preference.
+
+    The project's ``models/`` folder only counts when it is there (a checkout; an
+    installed wheel has none), so messages never name a folder that cannot exist.
+    """
+    project = paths.project_models_dir()
+    return [project, user_models_dir()] if project.is_dir() else [user_models_dir()]
 
 
 @dataclass(frozen=True)
