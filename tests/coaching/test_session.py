@@ -205,3 +205,18 @@ def test_short_cues_only_for_a_routine_the_person_knows() -> None:
     knows_back.say("start")
     assert intro not in knows_back.speaker.said
     assert "Back routine." in knows_back.speaker.said
+
+
+def test_quiet_for_counts_down_to_the_next_thing_the_coach_says() -> None:
+    import math
+
+    d = Driver()
+    assert d.session.quiet_for() == math.inf  # nothing timed before the start
+    d.say("start")
+    d.run_until(at("holding", "sky_high_stretch"))
+    cues_at = [d.clock.now() + d.session.quiet_for()]
+    said = len(d.speaker.said)
+    d.run_until(lambda s: len(d.speaker.said) > said)
+    assert d.clock.now() == pytest.approx(cues_at[0], abs=0.11)  # it spoke when foretold
+    d.say("pause")
+    assert d.session.quiet_for() == math.inf

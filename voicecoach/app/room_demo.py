@@ -49,6 +49,7 @@ CHUNK_SECONDS = 0.03
 LIMIT_SECONDS = 900.0  # the routine takes about 7 minutes; a stuck demo ends
 RETRY_SECONDS = 5.0  # a person who is not understood says it again
 TRIES = 3
+PERSON_GAP = 0.8  # seconds of the coach's silence ahead that a person waits for to speak
 OWN_VOICE = "the coach's own voice"
 VOICED = 300  # |sample| above which the person's audio is speech, not espeak-ng's padding
 
@@ -159,7 +160,11 @@ def run_room_demo(
     while room.time < LIMIT_SECONDS:
         line = None
         waiting = person.waiting
-        if not speaker.is_speaking():
+        if waiting is None:
+            person.notice(session, room.time)  # a moment noticed now, said in a pause
+        # Like a person on a mat, speak in a pause: not while the coach talks, nor just as
+        # it is about to (over its voice only pause and stop get through, for now).
+        if not speaker.is_speaking() and session.quiet_for() >= PERSON_GAP:
             if waiting is None:
                 line = person.due(session, room.time)
             elif room.time - said_at > RETRY_SECONDS:

@@ -8,8 +8,10 @@ state entries; the command handlers move it with :meth:`Course.start_plan` and
 
 from __future__ import annotations
 
+import math
+
 from voicecoach.coaching.events import Position
-from voicecoach.coaching.machine import PAUSED
+from voicecoach.coaching.machine import HOLDING, PAUSED, RUNNING
 from voicecoach.coaching.plan import CoachOptions, Segment, build_plan, rep_seconds
 from voicecoach.coaching.talk import Snapshot
 from voicecoach.routines.model import Routine
@@ -36,6 +38,7 @@ class Course:
         self.started_at = 0.0
         self._deadline: float | None = None
         self._remaining = 0.0  # time left when paused
+        self._cues: list[tuple[float, str]] = []  # hold cues still to come: (remaining, text)
 
     @property
     def segment(self) -> Segment:
@@ -77,6 +80,16 @@ class Course:
         if self._deadline is None:
             return 0.0
         return max(0.0, self._deadline - self.now)
+
+    def quiet_for(self) -> float:
+        """Seconds until the coach speaks again by itself: its next hold cue or timer
+        (``inf`` while nothing is timed, as when paused). What is already said is not counted."""
+        if self.state not in RUNNING or self._deadline is None:
+            return math.inf
+        left = self.remaining()
+        if self.state == HOLDING:
+            return min(left - at for at, _ in [*self._cues, (0.0, "")])
+        return left
 
     def half_seconds(self) -> float:
         """Seconds per half rep of the current move, at the current pace."""

@@ -78,7 +78,6 @@ class Session(Course):
         self.restored = False  # set up from a session cut off in an earlier run
         self.stop_pending = False  # "stop" was said once; a second one ends the session
         self.last_said = ""
-        self._cues: list[tuple[float, str]] = []  # hold cues still to come: (remaining, text)
         self._last_second = -1
         self._hold_started = 0.0
         self.machine = build_machine(self)

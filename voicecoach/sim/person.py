@@ -72,8 +72,8 @@ SCRIPT: tuple[Line, ...] = (
     Line("start back routine", START, _always, 1.0),
     Line("I'm ready", RESUME, _at(POSITIONING, "sky_high_stretch"), 4.0, ("ready", "let's go")),
     Line("how much longer", HOW_LONG, _at(HOLDING, "sky_high_stretch"), 5.0, ("how long is left",)),
-    Line("next", NEXT, _at(POSITIONING, "pelvic_tilt"), 3.0, ("next one", "move on")),
     Line("repeat", REPEAT, _rep_at_least(3), 1.0, ("say that again", "what was that")),
+    Line("next", NEXT, _rep_at_least(5), 1.0, ("next one", "move on")),  # the rest skipped
     Line("ready", RESUME, _at(POSITIONING, "knee_lift"), 4.0, ("I'm ready", "let's go")),
     Line("pause", PAUSE, _at(HOLDING, "knee_lift", 0), 12.0, ("hold on", "pause the timer")),
     Line("resume", RESUME, _always, 5.0, ("continue", "keep going")),
@@ -103,17 +103,19 @@ class Person:
         self.waiting: Attempt | None = None
         self._ready_at: float | None = None
 
+    def notice(self, session: Session, now: float) -> None:
+        """Watch the session: the next line's moment comes (its ``after`` counts from here)."""
+        if self.index < len(self.script) and self._ready_at is None:
+            line = self.script[self.index]
+            if line.when(session):
+                self._ready_at = now + line.after
+
     def due(self, session: Session, now: float) -> str | None:
-        """The line to say now, if one is due."""
-        if self.index >= len(self.script):
+        """The line to say now, if one is due (its moment came, its ``after`` passed)."""
+        self.notice(session, now)
+        if self._ready_at is None or now < self._ready_at:
             return None
         line = self.script[self.index]
-        if self._ready_at is None:
-            if not line.when(session):
-                return None
-            self._ready_at = now + line.after
-        if now < self._ready_at:
-            return None
         self.index += 1
         self._ready_at = None
         self.waiting = Attempt(line)
