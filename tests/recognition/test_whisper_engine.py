@@ -16,10 +16,10 @@ from voicecoach.errors import ModelError
 from voicecoach.recognition import whisper_model
 from voicecoach.recognition.grammar import compile_grammar
 from voicecoach.recognition.whisper_model import ModelLocation
-from voicecoach.recognition.whisper_search import (
+from voicecoach.recognition.whisper_search import Search
+from voicecoach.recognition.whisper_tokens import (
     Lazy,
     Prefix,
-    Search,
     TokenGrammar,
     parse_words,
 )
