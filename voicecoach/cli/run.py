@@ -18,6 +18,7 @@ from voicecoach.coaching.machine import mermaid_diagram
 from voicecoach.commands.intents import load_intents
 from voicecoach.commands.typed import read_commands
 from voicecoach.errors import AudioError
+from voicecoach.recognition.engines import ENGINES
 from voicecoach.routines.library import routine_names
 from voicecoach.voice.speaker import PrintSpeaker
 
@@ -74,8 +75,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _recognizer_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=["pocketsphinx", "vosk"], help="speech recognizer")
-    parser.add_argument("--model", type=Path, help="a Vosk model directory")
+    parser.add_argument("--engine", choices=ENGINES, help="speech recognizer")
+    parser.add_argument("--model", type=Path, help="the engine's model directory (Vosk, Whisper)")
 
 
 def cmd_run(args: argparse.Namespace) -> int:

