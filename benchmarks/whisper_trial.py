@@ -169,7 +169,8 @@ def noise_clips(rng: np.random.Generator) -> Iterator[tuple[str, np.ndarray]]:
     for voices in (("en-us", "en-gb-x-rp", "en-us+f3"), ("en", "en-us+m1", "en-gb-x-rp")):
         said = TUNE_NEGATIVES[:3] if voices[0] == "en-us" else TUNE_NEGATIVES[3:6]
         talk = [synth(s, v, 175).astype(np.float64) for s, v in zip(said, voices, strict=True)]
-        babble = sum(x[: min(len(y) for y in talk)] for x in talk)
+        shortest = min(len(y) for y in talk)
+        babble: np.ndarray = np.sum([x[:shortest] for x in talk], axis=0)
         for level in (0.1, 0.4):
             yield f"babble {level}", level * babble
     for bpm, key in ((100, 220.0), (128, 330.0)):
