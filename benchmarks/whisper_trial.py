@@ -171,8 +171,8 @@ def noise_clips(rng: np.random.Generator) -> Iterator[tuple[str, np.ndarray]]:
         talk = [synth(s, v, 175).astype(np.float64) for s, v in zip(said, voices, strict=True)]
         shortest = min(len(y) for y in talk)
         babble: np.ndarray = np.sum([x[:shortest] for x in talk], axis=0)
-        for level in (0.1, 0.4):
-            yield f"babble {level}", level * babble
+        for share in (0.1, 0.4):
+            yield f"babble {share}", share * babble
     for bpm, key in ((100, 220.0), (128, 330.0)):
         beat = (np.sin(2 * np.pi * 2 * t) > 0.6) * np.sin(2 * np.pi * 60 * t)
         chords = sum(np.sin(2 * np.pi * key * r * t) for r in (1.0, 1.25, 1.5))
