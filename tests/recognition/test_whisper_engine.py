@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bigintents import write_big_intents
 from speech import needs_espeak, synth, with_silence
 
 from voicecoach import paths
@@ -236,6 +238,23 @@ def test_decodes_a_spoken_command(  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("said", ["stop by the shop on your way home", "the weather is nice today"])
 def test_refuses_a_sentence_that_is_no_command(recognizer, said: str) -> None:  # type: ignore[no-untyped-def]
     assert not recognizer.recognize(with_silence(synth(said))).accepted
+
+
+@pytest.mark.slow
+@needs_model
+@needs_espeak
+def test_large_intents_file_is_walked_not_enumerated(tmp_path: Path) -> None:
+    from voicecoach.recognition.whisper_engine import WhisperRecognizer
+
+    path = tmp_path / "big.yaml"
+    assert write_big_intents(path) > 300_000
+    began = time.perf_counter()
+    recognizer = WhisperRecognizer(load_intents(path))
+    assert time.perf_counter() - began < 10.0  # model, check, grammar and a warm-up decode
+    result = recognizer.recognize(with_silence(synth("turn on the kitchen lamp", speed=140)))
+    command = recognizer.intents.match(result.text)
+    assert result.accepted and command is not None and command.name == "turn_on"
+    assert command.slots == {"room": "kitchen", "thing": "lamp"}
 
 
 @pytest.mark.slow
