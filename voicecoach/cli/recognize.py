@@ -16,7 +16,9 @@ from pathlib import Path
 
 from voicecoach.audio.mic import WavSource
 from voicecoach.commands.intents import load_intents
+from voicecoach.errors import ModelError
 from voicecoach.recognition import model_files as models
+from voicecoach.recognition import whisper_model
 from voicecoach.recognition.engines import ENGINES, make_recognizer
 from voicecoach.recognition.listener import NO_SPEECH, Decision
 from voicecoach.recognition.recording import best_of, hear
@@ -55,6 +57,12 @@ def _line(wav: Path, best: Decision | None, ms: float) -> dict[str, object]:
 
 
 def _models_list(args: argparse.Namespace) -> int:
+    """Every model found, of each engine, checked: ``ok`` or ``broken`` and why (exit 4)."""
+    bad = _list_vosk() + _list_whisper()
+    return 4 if bad else 0
+
+
+def _list_vosk() -> int:
     found = models.find_models()
     if not found:
         print(f"no Vosk models found in: {', '.join(str(d) for d in models.search_dirs())}")
@@ -65,11 +73,34 @@ def _models_list(args: argparse.Namespace) -> int:
         check = models.check_model(path)
         if check.ok:
             mode = "grammar" if check.grammar else "static graph, no grammar"
-            print(f"ok      {path} ({mode})")
+            print(f"ok      {path} (vosk, {mode})")
         else:
             bad += 1
             print(f"broken  {path}: {'; '.join(check.problems)}")
-    return 4 if bad else 0
+    return bad
+
+
+def _list_whisper() -> int:
+    found = whisper_model.candidates()
+    if not found:
+        env = whisper_model.MODEL_ENV
+        print(f"no Whisper model found: install {whisper_model.PACKAGE}, or set {env}")
+        return 0
+    # Lazy for start-up time (CTranslate2 takes about 0.6 s to import); only this listing
+    # and the engine itself need it.
+    from voicecoach.recognition.whisper_engine import load_model
+    from voicecoach.recognition.whisper_hearing import WhisperSettings
+
+    bad = 0
+    for location in found:
+        try:  # the files, model.bin's sha256 when known, and a load (a cut file fails it)
+            load_model(location, WhisperSettings())
+        except ModelError as exc:
+            bad += 1
+            print(f"broken  {location.path}: {exc}")
+        else:
+            print(f"ok      {location.path} (whisper, from {location.source})")
+    return bad
 
 
 def _models_download(args: argparse.Namespace) -> int:
