@@ -33,7 +33,7 @@ import numpy as np
 
 from voicecoach.audio.chunk import CHUNK_MS, AudioChunk
 from voicecoach.commands.intents import load_intents
-from voicecoach.recognition.engines import make_recognizer
+from voicecoach.recognition.engines import ENGINES, make_recognizer
 from voicecoach.recognition.listener import EARLY_DECISION, Decision, Listener
 from voicecoach.routines.library import routine_names
 from voicecoach.sim.room import Room
@@ -188,7 +188,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="audio per condition")
     parser.add_argument("--quick", action="store_true", help="1 minute per condition")
-    parser.add_argument("--engine", choices=["pocketsphinx", "vosk"], default="pocketsphinx")
+    parser.add_argument("--engine", choices=ENGINES, default="pocketsphinx")
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of live idle to time")
     parser.add_argument(
         "--no-early",

@@ -32,7 +32,7 @@ from voicecoach.coaching.coach import Coach
 from voicecoach.coaching.machine import ENDED, HOLDING, PAUSED, REPPING
 from voicecoach.coaching.session import Session
 from voicecoach.commands.intents import load_intents
-from voicecoach.recognition.engines import make_recognizer
+from voicecoach.recognition.engines import ENGINES, make_recognizer
 from voicecoach.recognition.listener import Decision, Listener
 from voicecoach.recognition.vad import UtteranceSegmenter, VadSettings
 from voicecoach.routines.library import find_routine, routine_names
@@ -211,7 +211,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=100, help="commands to measure")
     parser.add_argument("--quick", action="store_true", help="20 commands, for a quick look")
-    parser.add_argument("--engine", choices=["pocketsphinx", "vosk"], default="pocketsphinx")
+    parser.add_argument("--engine", choices=ENGINES, default="pocketsphinx")
     parser.add_argument(
         "--endpoint", type=float, help="VAD trailing silence in seconds (default: the live one)"
     )
