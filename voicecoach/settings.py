@@ -172,6 +172,11 @@ class Settings:
     )
     history: bool = setting("Keep a history of your sessions (true or false).", Spec("flag", True))
 
+    @property
+    def skip_moves(self) -> frozenset[str]:
+        """The switched-off moves as the plan matches them (ids or names, lower case)."""
+        return frozenset(name.strip().lower() for name in self.disabled_moves)
+
     def cue_style(self, times_done: int) -> Literal["full", "short"]:
         """Whether to give full instructions, given how often the routine was done to the end."""
         if self.verbosity == "auto":

@@ -71,7 +71,7 @@ def coach_options(
     )
     return CoachOptions(
         timing=timing,
-        skip_moves=frozenset(m.strip().lower() for m in settings.disabled_moves),
+        skip_moves=settings.skip_moves,
         known_routines=frozenset(
             name for name, done in times_done.items() if settings.cue_style(done) == "short"
         ),

@@ -47,7 +47,7 @@ def check_disabled_moves(settings: Settings, sources: Mapping[str, str] | None =
                 f"(moves: {', '.join(sorted(set(known.values())))}); "
                 f"{_change('disabled_moves', sources)}"
             )
-    skip = frozenset(name.strip().lower() for name in settings.disabled_moves)
+    skip = settings.skip_moves
     for found in routine_files():
         try:
             routine = load_routine(found.path)
