@@ -24,6 +24,7 @@ from voicecoach.recognition.whisper_tokens import (
     Prefix,
     TokenGrammar,
     parse_words,
+    spell_numbers,
 )
 from voicecoach.recognition.word_automaton import minimal_automaton
 
@@ -264,3 +265,36 @@ def test_refuses_silence_and_noise(recognizer) -> None:  # type: ignore[no-untyp
     for level in (0, 30, 3000):
         noise = rng.normal(0, level, 2 * 16000).astype(np.int16)
         assert not recognizer.recognize(noise).accepted
+
+
+def test_numbers_written_in_digits_are_spelled_as_the_grammar_has_them() -> None:
+    assert spell_numbers(["rest", "for", "25", "seconds"]) == [
+        *("rest", "for", "twenty", "five", "seconds"),
+    ]
+    assert spell_numbers(["12345678901"]) == ["12345678901"]  # no number a person says
+
+
+@pytest.mark.slow
+@needs_model
+@needs_espeak
+def test_a_number_slot_comes_back_when_whisper_writes_digits(tmp_path: Path) -> None:
+    from voicecoach.recognition.whisper_engine import WhisperRecognizer
+
+    path = tmp_path / "timer.yaml"
+    path.write_text(
+        "language: en\n"
+        "intents:\n"
+        "  set_timer:\n"
+        "    data:\n"
+        "      - sentences:\n"
+        "          - 'set a timer for {minutes} minutes'\n"
+        "lists:\n"
+        "  minutes:\n"
+        "    range: {from: 1, to: 60}\n",
+        encoding="utf-8",
+    )
+    recognizer = WhisperRecognizer(load_intents(path))
+    result = recognizer.recognize(with_silence(synth("set a timer for twenty five minutes")))
+    command = recognizer.intents.match(result.text)
+    assert result.accepted and command is not None
+    assert (command.name, str(command.slots["minutes"])) == ("set_timer", "25")

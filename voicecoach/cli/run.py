@@ -75,7 +75,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _recognizer_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=ENGINES, help="speech recognizer")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="speech recognizer (default: whisper; pocketsphinx if it cannot load)",
+    )
     parser.add_argument("--model", type=Path, help="the engine's model directory (Vosk, Whisper)")
 
 

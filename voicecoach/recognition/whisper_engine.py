@@ -47,6 +47,7 @@ from voicecoach.recognition.whisper_tokens import (
     Prefix,
     TokenGrammar,
     parse_words,
+    spell_numbers,
 )
 from voicecoach.recognition.word_automaton import TooLarge, minimal_automaton, word_automaton
 
@@ -184,7 +185,9 @@ class WhisperRecognizer:
         )
         times["free"] = _ms(began)
         said = parse_words(
-            self.tokens.automaton, self.tokens.fillers, normalize(hearing.free_text).split()
+            self.tokens.automaton,
+            self.tokens.fillers,
+            spell_numbers(normalize(hearing.free_text).split()),
         )
         if said:
             hearing.parsed, hearing.command = True, " ".join(said)

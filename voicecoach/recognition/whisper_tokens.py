@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from unicode_rbnf import RbnfEngine
+
+from voicecoach.commands.intents import normalize
 from voicecoach.recognition.word_automaton import Automaton
 
 # Words people put around a command ("okay, just stop now"); the intents' skip words join
@@ -103,6 +106,22 @@ def surface(word: str, capital: bool) -> str:
     if word == "i" or word.startswith("i'"):
         return "I" + word[1:]
     return word[:1].upper() + word[1:] if capital else word
+
+
+_NUMBERS = RbnfEngine.for_language("en")
+MAX_SPELLED = 10**9  # a longer run of digits is no number a person says as a command
+
+
+def spell_numbers(words: Sequence[str]) -> list[str]:
+    """``words`` with each number Whisper wrote in digits ("5", "25") spelled out as the
+    grammar has it ("five", "twenty five"), so a command with a number slot parses."""
+    out: list[str] = []
+    for word in words:
+        if word.isdigit() and int(word) < MAX_SPELLED:
+            out.extend(normalize(_NUMBERS.format_number(int(word)).text).split())
+        else:
+            out.append(word)
+    return out
 
 
 def parse_words(
