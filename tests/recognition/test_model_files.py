@@ -4,8 +4,11 @@ import io
 import threading
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,22 +27,60 @@ def model_zip(name: str, complete: bool = True) -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a: None  # type: ignore[method-assign,attr-defined]
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+@dataclass
+class Site:
+    """A web server on 127.0.0.1 serving the folder ``root`` at ``url``.
+
+    A request whose path is in ``cut`` gets the file's full Content-Length but stops
+    ``CUT_BYTES`` short of it, as a dropped connection would.
+    """
+
+    root: Path
+    url: str
+    cut: set[str] = field(default_factory=set)
+
+
+CUT_BYTES = 100
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    site: Site
+
+    def copyfile(self, source: Any, outputfile: Any) -> None:
+        if self.path in self.site.cut:
+            outputfile.write(source.read()[:-CUT_BYTES])
+        else:
+            super().copyfile(source, outputfile)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve(root: Path) -> Iterator[Site]:
+    """Serve ``root`` (made if missing) until the block ends."""
+    root.mkdir(parents=True, exist_ok=True)
+    site = Site(root, "")
+    handler = type("Handler", (_Handler,), {"site": site})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    site.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        yield site
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
-def test_download_verifies_and_unpacks(server: tuple[Path, str], tmp_path: Path) -> None:
-    root, url = server
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Site]:
+    with serve(tmp_path / "www") as site:
+        yield site
+
+
+def test_download_verifies_and_unpacks(server: Site, tmp_path: Path) -> None:
+    root, url = server.root, server.url
     blob = model_zip("vosk-model-tiny")
     (root / "vosk-model-tiny.zip").write_bytes(blob)
     dest = tmp_path / "models"
@@ -52,10 +93,8 @@ def test_download_verifies_and_unpacks(server: tuple[Path, str], tmp_path: Path)
     assert [p.name for p in dest.iterdir()] == ["vosk-model-tiny"]  # no temp files left
 
 
-def test_download_rejects_corrupt_and_wrong_archives(
-    server: tuple[Path, str], tmp_path: Path
-) -> None:
-    root, url = server
+def test_download_rejects_corrupt_and_wrong_archives(server: Site, tmp_path: Path) -> None:
+    root, url = server.root, server.url
     blob = bytearray(model_zip("m1"))
     blob[47] ^= 0xFF  # flip a byte inside the first member's data (30-byte header + name)
     (root / "m1.zip").write_bytes(bytes(blob))
@@ -73,6 +112,10 @@ def test_download_rejects_corrupt_and_wrong_archives(
         models.download("m4", base_url=url, dest=dest, sha256="0" * 64)
     with pytest.raises(ModelError, match="HTTP 404"):
         models.download("m5", base_url=url, dest=dest)
+    (root / "m6.zip").write_bytes(model_zip("m6"))
+    server.cut.add("/m6.zip")
+    with pytest.raises(ModelError, match=r"cut short \(\d+ of \d+ bytes\)"):
+        models.download("m6", base_url=url, dest=dest)
     assert list(dest.iterdir()) == []
 
 

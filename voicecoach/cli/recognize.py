@@ -12,13 +12,14 @@ import argparse
 import json
 import logging
 import time
+from functools import partial
 from pathlib import Path
 
 from voicecoach.audio.mic import WavSource
 from voicecoach.commands.intents import load_intents
-from voicecoach.errors import ModelError
+from voicecoach.errors import ModelError, UserError
 from voicecoach.recognition import model_files as models
-from voicecoach.recognition import whisper_model
+from voicecoach.recognition import whisper_download, whisper_model
 from voicecoach.recognition.engines import ENGINES, make_recognizer
 from voicecoach.recognition.listener import NO_SPEECH, Decision
 from voicecoach.recognition.recording import best_of, hear
@@ -84,7 +85,8 @@ def _list_whisper() -> int:
     found = whisper_model.candidates()
     if not found:
         env = whisper_model.MODEL_ENV
-        print(f"no Whisper model found: install {whisper_model.PACKAGE}, or set {env}")
+        get = f"voicecoach models download {next(iter(whisper_download.RELEASES))}"
+        print(f"no Whisper model found: install {whisper_model.PACKAGE}, {get}, or set {env}")
         return 0
     # Lazy for start-up time (CTranslate2 takes about 0.6 s to import); only this listing
     # and the engine itself need it.
@@ -104,9 +106,24 @@ def _list_whisper() -> int:
 
 
 def _models_download(args: argparse.Namespace) -> int:
-    path = models.download(args.name, base_url=args.url, sha256=args.sha256)
+    """A name starting with ``whisper-`` is a Whisper model; any other, an official Vosk one."""
+    if not args.name.startswith(whisper_download.PREFIX):
+        path = models.download(args.name, base_url=args.url, sha256=args.sha256)
+    elif args.sha256:
+        raise UserError("--sha256 is for Vosk zips; a Whisper model's files have pinned sha256s")
+    else:
+        say = partial(print, flush=True)
+        path = whisper_download.download(args.name, args.url, check=_loads, progress=say)
     print(f"installed {args.name} in {path}")
     return 0
+
+
+def _loads(path: Path) -> None:
+    """Raise ModelError unless CTranslate2 loads the Whisper model in ``path``."""
+    from voicecoach.recognition.whisper_engine import load_model  # lazy, as in _list_whisper
+    from voicecoach.recognition.whisper_hearing import WhisperSettings
+
+    load_model(whisper_model.ModelLocation(path, "download"), WhisperSettings())
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -118,11 +135,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rec.add_argument("wavs", nargs="+", type=Path, metavar="WAV")
     rec.set_defaults(func=_recognize)
 
-    mod = sub.add_parser("models", help="list and check Vosk models, or download one")
+    mod = sub.add_parser("models", help="list and check Vosk and Whisper models, or download one")
     mod.set_defaults(func=_models_list)
     msub = mod.add_subparsers(dest="models_command")
-    dl = msub.add_parser("download", help="download, verify and unpack an official Vosk model")
-    dl.add_argument("name", help=f"model name, e.g. {models.SUGGESTED}")
-    dl.add_argument("--url", default=None, help="base URL (default: official Vosk models)")
-    dl.add_argument("--sha256", default=None, help="expected SHA-256 of the zip")
+    whispers = ", ".join(whisper_download.RELEASES)
+    dl = msub.add_parser(
+        "download", help=f"download and verify a Vosk model or a Whisper one ({whispers})"
+    )
+    dl.add_argument("name", help=f"model name, e.g. {models.SUGGESTED} or {whispers}")
+    dl.add_argument(
+        "--url",
+        default=None,
+        help=f"base URL (default: official Vosk models; for Whisper, {whisper_download.URL_ENV}, "
+        f"{whisper_download.HF_ENDPOINT_ENV} or {whisper_download.DEFAULT_BASE_URL})",
+    )
+    dl.add_argument("--sha256", default=None, help="expected SHA-256 of a Vosk zip")
     dl.set_defaults(func=_models_download)

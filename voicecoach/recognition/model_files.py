@@ -5,19 +5,22 @@ repository's ``models/`` folder and the user data dir's ``models/`` folder.
 A download is verified before it is unpacked: the byte count must match the
 server's Content-Length, every zip member's CRC must check out, no member may
 point outside the target, an optional SHA-256 must match, and the unpacked
-folder must have the files a Vosk model needs.
+folder must have the files a Vosk model needs. :func:`fetch` and :func:`staging` serve
+the Whisper downloads too (:mod:`voicecoach.recognition.whisper_download`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import logging
 import os
-import shutil
 import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -110,28 +113,54 @@ def _url_for(name: str, base_url: str | None) -> str:
     return f"{base.rstrip('/')}/{name}.zip"
 
 
-def _fetch(url: str, target: Path, timeout: float) -> None:
+def fetch(url: str, target: Path, timeout: float, by_hand: str) -> str:
+    """Download ``url`` into ``target`` and return its SHA-256, computed on the way.
+
+    An HTTP error, no connection, or fewer bytes than the server's Content-Length is a
+    ModelError of one line; ``by_hand`` says how to install without this machine's network.
+    """
+    digest = hashlib.sha256()
+    got = 0
+    expected: str | None = None  # the server's Content-Length, if it sent one
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp, target.open("wb") as out:
             expected = resp.headers.get("Content-Length")
-            shutil.copyfileobj(resp, out, 1 << 20)
+            while block := resp.read(1 << 20):
+                digest.update(block)
+                out.write(block)
+                got += len(block)
     except urllib.error.HTTPError as exc:
         raise ModelError(f"download failed: {url} answered HTTP {exc.code}") from None
+    except http.client.IncompleteRead:
+        pass  # a chunked body that stopped early; the count below says so when it can
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise ModelError(
-            f"download failed ({reason}): no connection to {url}? "
-            f"Fetch the zip on a connected machine and unzip it into {user_models_dir()}"
-        ) from None
-    if expected is not None and target.stat().st_size != int(expected):
-        raise ModelError(f"download of {url} was cut short ({target.stat().st_size} of {expected})")
+        raise ModelError(f"download failed ({reason}): no connection to {url}? {by_hand}") from None
+    if expected is not None and got != int(expected):
+        raise ModelError(f"download of {url} was cut short ({got} of {expected} bytes)")
+    return digest.hexdigest()
 
 
-def _verify_zip(archive: Path, sha256: str | None) -> zipfile.ZipFile:
-    if sha256:
-        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-        if digest.lower() != sha256.lower():
-            raise ModelError(f"checksum mismatch: got sha256 {digest}, expected {sha256}")
+@contextmanager
+def staging(name: str, dest: Path) -> Iterator[tuple[Path, Path]]:
+    """A temporary folder inside ``dest`` to build model ``name`` in, and its final place.
+
+    The caller renames what it built to the final place (one atomic step); anything left
+    in the temporary folder, a failed download's files, is removed with it.
+    """
+    if not name or "/" in name or name.startswith("."):
+        raise ModelError(f"not a model name: {name!r}")
+    final = dest / name
+    if final.exists():
+        raise ModelError(f"{final} exists already; remove it to download again")
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest, prefix=".download-") as tmp:
+        yield Path(tmp), final
+
+
+def _verify_zip(archive: Path, digest: str, sha256: str | None) -> zipfile.ZipFile:
+    if sha256 and digest != sha256.lower():
+        raise ModelError(f"checksum mismatch: got sha256 {digest}, expected {sha256}")
     try:
         zf = zipfile.ZipFile(archive)
         bad = zf.testzip()
@@ -154,20 +183,15 @@ def download(
     timeout: float = 30.0,
 ) -> Path:
     """Fetch ``NAME.zip``, verify it, unpack it into the models dir; return the model path."""
-    if not name or "/" in name or name.startswith("."):
-        raise ModelError(f"not a model name: {name!r}")
     dest = dest or user_models_dir()
-    final = dest / name
-    if final.exists():
-        raise ModelError(f"{final} exists already; remove it to download again")
-    dest.mkdir(parents=True, exist_ok=True)
-    url = _url_for(name, base_url)
-    with tempfile.TemporaryDirectory(dir=dest, prefix=".download-") as tmp:
-        archive = Path(tmp) / f"{name}.zip"
+    with staging(name, dest) as (tmp, final):
+        archive = tmp / f"{name}.zip"
+        url = _url_for(name, base_url)
         log.info("downloading %s", url)
-        _fetch(url, archive, timeout)
-        with _verify_zip(archive, sha256) as zf:
-            unpacked = Path(tmp) / "unpacked"
+        by_hand = f"Fetch the zip on a connected machine and unzip it into {dest}"
+        digest = fetch(url, archive, timeout, by_hand)
+        with _verify_zip(archive, digest, sha256) as zf:
+            unpacked = tmp / "unpacked"
             zf.extractall(unpacked)
         entries = [p for p in unpacked.iterdir()]
         root = entries[0] if len(entries) == 1 and entries[0].is_dir() else unpacked
