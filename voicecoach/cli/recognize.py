@@ -129,7 +129,12 @@ def _loads(path: Path) -> None:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``recognize`` and ``models`` subcommands."""
     rec = sub.add_parser("recognize", help="recognize commands in WAV files (one JSON line each)")
-    rec.add_argument("--engine", choices=ENGINES, default=None, help="default: pocketsphinx")
+    rec.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="default: whisper (pocketsphinx if it cannot load)",
+    )
     rec.add_argument("--model", type=Path, default=None, help="Vosk model directory")
     rec.add_argument("--intents", type=Path, default=None, help="hassil intents YAML")
     rec.add_argument("wavs", nargs="+", type=Path, metavar="WAV")
