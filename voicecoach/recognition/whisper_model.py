@@ -119,22 +119,22 @@ def find_model(explicit: Path | None = None) -> ModelLocation | None:
     return found[0] if found else None
 
 
-def _checks_path() -> Path:
-    return paths.data_dir() / CHECKS_FILE
+def _checks_path(checks_file: str) -> Path:
+    return paths.data_dir() / checks_file
 
 
-def _load_checks() -> dict[str, dict[str, object]]:
+def _load_checks(checks_file: str) -> dict[str, dict[str, object]]:
     try:
-        data = json.loads(_checks_path().read_text(encoding="utf-8"))
+        data = json.loads(_checks_path(checks_file).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def _save_check(key: str, entry: dict[str, object]) -> None:
-    checks = _load_checks()
+def _save_check(key: str, entry: dict[str, object], checks_file: str) -> None:
+    checks = _load_checks(checks_file)
     checks[key] = entry
-    target = _checks_path()
+    target = _checks_path(checks_file)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")
@@ -150,6 +150,28 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def noted_sha256(path: Path, expected: str, checks_file: str = CHECKS_FILE) -> str:
+    """The SHA-256 of ``path``, read only when it must be: ``expected`` at once when this
+    file (same path, size and modification time) was found to have it before; otherwise
+    hashed, and a match noted in the user data dir's ``checks_file`` for the next start.
+    The Piper voices are checked this way too (:mod:`voicecoach.voice.piper_voices`).
+    """
+    stat = path.stat()
+    key = str(path.resolve())
+    entry: dict[str, object] = {
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "sha256": expected,
+    }
+    if _load_checks(checks_file).get(key) == entry:
+        return expected
+    actual = sha256_of(path)
+    if actual == expected:
+        _save_check(key, entry, checks_file)
+        log.info("checked %s: sha256 as expected", path)
+    return actual
 
 
 def verify(location: ModelLocation) -> None:
@@ -170,23 +192,17 @@ def verify(location: ModelLocation) -> None:
     expected = location.expected_sha256 or KNOWN_SHA256.get(stat.st_size)
     if expected is None:
         return
-    key = str(model_bin.resolve())
-    noted = _load_checks().get(key)
-    if noted == {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": expected}:
-        return
     if location.expected_sha256 and stat.st_size not in KNOWN_SHA256:
         raise ModelError(
             f"{model_bin} is {stat.st_size:,} bytes, not the {max(KNOWN_SHA256):,} of "
             f"{HF_REPO}: truncated or replaced; {_fix(location)}"
         )
-    actual = sha256_of(model_bin)
+    actual = noted_sha256(model_bin, expected)
     if actual != expected:
         raise ModelError(
             f"{model_bin} is damaged or not {HF_REPO} (sha256 {actual[:12]}..., expected "
             f"{expected[:12]}...); {_fix(location)}"
         )
-    _save_check(key, {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": expected})
-    log.info("checked %s: sha256 as expected", model_bin)
 
 
 def _fix(location: ModelLocation) -> str:

