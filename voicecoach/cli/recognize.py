@@ -23,6 +23,7 @@ from voicecoach.recognition import whisper_download, whisper_model
 from voicecoach.recognition.engines import ENGINES, make_recognizer
 from voicecoach.recognition.listener import NO_SPEECH, Decision
 from voicecoach.recognition.recording import best_of, hear
+from voicecoach.voice import piper_download
 
 log = logging.getLogger(__name__)
 
@@ -106,13 +107,19 @@ def _list_whisper() -> int:
 
 
 def _models_download(args: argparse.Namespace) -> int:
-    """A name starting with ``whisper-`` is a Whisper model; any other, an official Vosk one."""
-    if not args.name.startswith(whisper_download.PREFIX):
+    """A name starting with ``whisper-`` is a Whisper model, one starting with ``piper:`` a
+    Piper voice; any other, an official Vosk model."""
+    say = partial(print, flush=True)
+    if args.name.startswith(piper_download.PREFIX):
+        if args.sha256:
+            raise UserError("--sha256 is for Vosk zips; a Piper voice is checked by voices.json")
+        name = args.name.removeprefix(piper_download.PREFIX)
+        path = piper_download.download(name, args.url, check=_voice_loads, progress=say)
+    elif not args.name.startswith(whisper_download.PREFIX):
         path = models.download(args.name, base_url=args.url, sha256=args.sha256)
     elif args.sha256:
         raise UserError("--sha256 is for Vosk zips; a Whisper model's files have pinned sha256s")
     else:
-        say = partial(print, flush=True)
         path = whisper_download.download(args.name, args.url, check=_loads, progress=say)
     print(f"installed {args.name} in {path}")
     return 0
@@ -124,6 +131,13 @@ def _loads(path: Path) -> None:
     from voicecoach.recognition.whisper_hearing import WhisperSettings
 
     load_model(whisper_model.ModelLocation(path, "download"), WhisperSettings())
+
+
+def _voice_loads(path: Path) -> None:
+    """Raise ModelError unless onnxruntime loads the Piper voice in ``path`` (NAME/NAME.onnx)."""
+    from voicecoach.voice import piper_voices  # lazy: it imports piper and onnxruntime
+
+    piper_voices.load_voice(piper_voices.voice_at(path / f"{path.name}.onnx", "download"))
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -140,19 +154,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rec.add_argument("wavs", nargs="+", type=Path, metavar="WAV")
     rec.set_defaults(func=_recognize)
 
-    mod = sub.add_parser("models", help="list and check Vosk and Whisper models, or download one")
+    mod = sub.add_parser(
+        "models", help="list and check Vosk and Whisper models, or download one or a Piper voice"
+    )
     mod.set_defaults(func=_models_list)
     msub = mod.add_subparsers(dest="models_command")
     whispers = ", ".join(whisper_download.RELEASES)
     dl = msub.add_parser(
-        "download", help=f"download and verify a Vosk model or a Whisper one ({whispers})"
+        "download",
+        help=f"download and verify a Vosk model, a Whisper one ({whispers}) "
+        f"or a Piper voice ({piper_download.PREFIX}NAME)",
     )
-    dl.add_argument("name", help=f"model name, e.g. {models.SUGGESTED} or {whispers}")
+    dl.add_argument(
+        "name",
+        help=f"model name, e.g. {models.SUGGESTED}, {whispers} "
+        f"or {piper_download.PREFIX}en_US-joe-medium (a voice of {piper_download.REPO})",
+    )
     dl.add_argument(
         "--url",
         default=None,
         help=f"base URL (default: official Vosk models; for Whisper, {whisper_download.URL_ENV}, "
-        f"{whisper_download.HF_ENDPOINT_ENV} or {whisper_download.DEFAULT_BASE_URL})",
+        f"{whisper_download.HF_ENDPOINT_ENV} or {whisper_download.DEFAULT_BASE_URL}; for Piper, "
+        f"{piper_download.URL_ENV}, {piper_download.HF_ENDPOINT_ENV} or "
+        f"{piper_download.DEFAULT_BASE_URL})",
     )
     dl.add_argument("--sha256", default=None, help="expected SHA-256 of a Vosk zip")
     dl.set_defaults(func=_models_download)
