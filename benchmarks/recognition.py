@@ -67,7 +67,7 @@ CONDITIONS = [
     *(f"{kind} {s} dB" for kind in ("babble", "music") for s in NOISE_SNRS),
     "reverb",
 ]
-DEFAULT_ENGINES = "pocketsphinx,whisper"
+DEFAULT_ENGINES = "whisper,pocketsphinx"  # the default engine first: it decides the exit
 SETS = ("commands", "negatives", "cues", "human")
 
 

@@ -70,7 +70,7 @@ def test_endpoint_comes_after_trailing_silence() -> None:
 
 
 def test_an_open_utterance_is_final_once_its_post_roll_has_passed() -> None:
-    speech = synth("keep going")
+    speech = synth("continue")  # one word: no pause inside it
     seg = UtteranceSegmenter(VadSettings(endpoint=0.45))
     assert seg.pending() is None
     loud = np.flatnonzero(np.abs(speech) > 1000)

@@ -260,6 +260,28 @@ def test_large_intents_file_is_walked_not_enumerated(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @needs_model
+@needs_espeak
+def test_a_short_start_gets_a_second_look_through_the_full_window(recognizer) -> None:  # type: ignore[no-untyped-def]
+    """What the first look took for "start" is what the full window hears when that is a
+    command (else the first look stands); a refusal, a command not named in the settings,
+    or a long utterance, is left alone."""
+    from voicecoach.recognition.recognizer import Recognition
+
+    said = with_silence(synth("stop"))
+    first = Recognition("start", accepted=True, confidence=0.9)
+    assert recognizer.second_look(said, first) == Recognition("stop", True, 0.95)
+    refused = Recognition("stuff", accepted=False)
+    assert recognizer.second_look(said, refused) is refused
+    other = Recognition("next", accepted=True, confidence=0.9)
+    assert recognizer.second_look(said, other) is other
+    long = np.concatenate([said, np.zeros(3 * 16000, dtype=np.int16)])
+    assert recognizer.second_look(long, first) is first
+    chatter = with_silence(synth("the weather is nice"))
+    assert recognizer.second_look(chatter, first) is first
+
+
+@pytest.mark.slow
+@needs_model
 def test_refuses_silence_and_noise(recognizer) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(3)
     for level in (0, 30, 3000):

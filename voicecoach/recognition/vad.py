@@ -48,7 +48,7 @@ class VadSettings:
     start_frames: int = 2  # consecutive speech frames needed to open
     endpoint: float = 0.45  # trailing silence that closes an utterance
     max_length: float = 5.0  # longer speech is conversation: dropped
-    min_length: float = 0.15  # shorter bursts are clicks: dropped
+    min_length: float = 0.06  # shorter bursts are clicks: dropped
     pre_roll: float = 0.3  # audio kept before the onset
     post_roll: float = 0.064  # silence kept after the last speech frame (two frames)
     # Frames quieter than this (RMS, dBFS) are silence without asking the model: a quiet
