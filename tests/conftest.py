@@ -8,8 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from fakesd import FakeOutput
 from history_helpers import TZ, WallClock
 from hypothesis import settings
+
+from voicecoach.audio import devices, playback
 
 # The session machine's random walks: CI runs the full 1,500 (HYPOTHESIS_PROFILE=ci in
 # .ci/run, about a minute); an everyday run takes a tenth of them.
@@ -35,3 +38,12 @@ def wall() -> WallClock:
 def db(tmp_path: Path) -> Path:
     """Where a test's history database goes."""
     return tmp_path / "history.sqlite3"
+
+
+@pytest.fixture
+def output(monkeypatch: pytest.MonkeyPatch) -> FakeOutput:
+    """A fake output device in place of the sound card: what is played is kept."""
+    fake = FakeOutput()
+    monkeypatch.setattr(devices, "sounddevice_module", lambda: fake)
+    monkeypatch.setattr(playback, "sounddevice_module", lambda: fake)
+    return fake

@@ -113,3 +113,52 @@ class FakeSoundDevice:
 
     def _initialize(self) -> None:
         pass
+
+
+class FakeOutputStream:
+    """Pulls blocks from the callback on a thread, four times as fast as real time; keeps them."""
+
+    def __init__(self, owner: FakeOutput, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self.blocks: list[np.ndarray[Any, Any]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        owner.outputs.append(self)
+
+    def _run(self) -> None:
+        frames, rate = int(self.kwargs["blocksize"]), float(self.kwargs["samplerate"])
+        when = SimpleNamespace(outputBufferDacTime=0.01, currentTime=0.0)
+        while not self._stop.is_set():
+            out = np.zeros((frames, 1), dtype=np.int16)
+            try:
+                self.kwargs["callback"](out, frames, when, None)
+            except (CallbackStop, CallbackAbort):
+                break
+            finally:
+                self.blocks.append(out)
+            time.sleep(frames / rate / 4)
+        self.kwargs["finished_callback"]()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def abort(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(1)
+
+
+class FakeOutput(FakeSoundDevice):
+    """One output device; records the output streams opened."""
+
+    def __init__(self) -> None:
+        super().__init__([device(0, "speakers", 0, 2)], default=(-1, 0))
+        self.outputs: list[FakeOutputStream] = []
+
+    def check_output_settings(self, **kwargs: Any) -> None:
+        pass
+
+    def OutputStream(self, **kwargs: Any) -> FakeOutputStream:
+        return FakeOutputStream(self, **kwargs)

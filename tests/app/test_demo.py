@@ -6,6 +6,7 @@ import argparse
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from speech import needs_espeak
@@ -226,9 +227,11 @@ def test_the_room_demo_fails_when_a_scripted_command_is_never_understood(
     voices: list[tuple[str, str]] = []
     real_synthesize = synth.synthesize
 
-    def synthesize(text: str, voice: str = synth.COACH_VOICE, *args: int) -> AudioChunk:
+    def synthesize(
+        text: str, voice: str = synth.COACH_VOICE, *args: int, **kwargs: Any
+    ) -> AudioChunk:
         voices.append((text, voice))
-        return real_synthesize(text, voice, *args)
+        return real_synthesize(text, voice, *args, **kwargs)
 
     monkeypatch.setattr(synth, "synthesize", synthesize)
     person = Person(

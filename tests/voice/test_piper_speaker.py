@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
-from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 import pytest
-from fakesd import FakeSoundDevice, device
+from fakesd import FakeOutput
 from piper import PiperVoice
 from silent_player import SilentPlayer
 
-from voicecoach.audio import devices, playback
 from voicecoach.sim.room import rms_dbfs
 from voicecoach.voice import piper_voices
 from voicecoach.voice.piper_speaker import PiperSpeaker, render
@@ -172,63 +168,6 @@ def test_volume_is_applied(voice: PiperVoice) -> None:
 
 
 # -- through SoundDevicePlayer, on a fake output device ---------------------------------
-
-
-class FakeOutputStream:
-    """Pulls blocks from the callback on a thread, four times as fast as real time; keeps them."""
-
-    def __init__(self, owner: FakeOutput, **kwargs: Any) -> None:
-        self.kwargs = kwargs
-        self.blocks: list[np.ndarray[Any, Any]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        owner.outputs.append(self)
-
-    def _run(self) -> None:
-        frames, rate = int(self.kwargs["blocksize"]), float(self.kwargs["samplerate"])
-        when = SimpleNamespace(outputBufferDacTime=0.01, currentTime=0.0)
-        while not self._stop.is_set():
-            out = np.zeros((frames, 1), dtype=np.int16)
-            try:
-                self.kwargs["callback"](out, frames, when, None)
-            except (FakeOutput.CallbackStop, FakeOutput.CallbackAbort):
-                break
-            finally:
-                self.blocks.append(out)
-            time.sleep(frames / rate / 4)
-        self.kwargs["finished_callback"]()
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def abort(self) -> None:
-        self._stop.set()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(1)
-
-
-class FakeOutput(FakeSoundDevice):
-    """One output device; records the output streams opened."""
-
-    def __init__(self) -> None:
-        super().__init__([device(0, "speakers", 0, 2)], default=(-1, 0))
-        self.outputs: list[FakeOutputStream] = []
-
-    def check_output_settings(self, **kwargs: Any) -> None:
-        pass
-
-    def OutputStream(self, **kwargs: Any) -> FakeOutputStream:
-        return FakeOutputStream(self, **kwargs)
-
-
-@pytest.fixture
-def output(monkeypatch: pytest.MonkeyPatch) -> FakeOutput:
-    fake = FakeOutput()
-    monkeypatch.setattr(devices, "sounddevice_module", lambda: fake)
-    monkeypatch.setattr(playback, "sounddevice_module", lambda: fake)
-    return fake
 
 
 def test_plays_through_the_sound_device_at_the_voice_rate(

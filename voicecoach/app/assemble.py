@@ -22,8 +22,8 @@ from voicecoach.paths import data_dir
 from voicecoach.routines.library import find_routine, routine_names
 from voicecoach.routines.model import Routine
 from voicecoach.settings import Settings
+from voicecoach.voice.catalog import open_speaker
 from voicecoach.voice.speaker import PrintSpeaker, Speaker, TeeSpeaker
-from voicecoach.voice.tts import Pyttsx3Speaker
 
 log = logging.getLogger(__name__)
 SAFETY_MARKER = "safety-note-given"
@@ -33,17 +33,18 @@ def coach_voice(
     settings: Settings, printer: PrintSpeaker, *, quiet: bool, device: str | None = None,
     print_only_on_failure: bool = False,
 ) -> Speaker:  # fmt: skip
-    """The coach's voice (pyttsx3) with the printed transcript beside it.
+    """The coach's voice (Piper, else pyttsx3: :mod:`voicecoach.voice.catalog`) with the
+    printed transcript beside it.
 
-    ``quiet`` prints only. When the speech engine cannot start, ``print_only_on_failure``
+    ``quiet`` prints only. When no speech engine can start, ``print_only_on_failure``
     carries on printing (typed mode); otherwise its AudioError stops the run.
     """
     if quiet:
         return printer
     try:
-        voice = Pyttsx3Speaker(
+        voice = open_speaker(
+            settings.voice,
             rate_wpm=settings.speech_rate,
-            voice=settings.voice,
             volume=settings.volume,
             device=device,
         )

@@ -2,7 +2,7 @@
 
 :mod:`voicecoach.settings` checks each value on its own (a number in range, a list of texts).
 Whether a switched-off move exists, whether a routine keeps a move to do and whether the voice
-is installed depend on the routine files and the speech engine, so they are checked here, by
+is installed depend on the routine files and the speech engines, so they are checked here, by
 the one function both ``voicecoach config`` and every session (``build_session``) call: what
 ``config`` accepts, ``run`` accepts too.
 """
@@ -18,7 +18,7 @@ from voicecoach.errors import AudioError, ConfigError, RoutineError, UserError
 from voicecoach.routines.library import move_names, routine_files
 from voicecoach.routines.validate import load_routine
 from voicecoach.settings import ENV_PREFIX, Settings, check_value, default_path, load_settings
-from voicecoach.voice.voices import installed_variants, installed_voices, voice_problem
+from voicecoach.voice import catalog
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,9 @@ def check_settings(settings: Settings, sources: Mapping[str, str] | None = None)
 
     ``sources`` (from :func:`voicecoach.settings.load_settings`, e.g. ``{"voice": "--voice"}``
     for a value from the command line) says where a value came from, so the message can say
-    where to change it. The voice is checked against the installed voices (two ``espeak-ng``
-    listings, about 20 ms) only when it is set; with no speech engine it is left to the speaker.
+    where to change it. The voice is checked against the installed voices (Piper's files, or
+    two ``espeak-ng`` listings, about 20 ms) only when it is set; with no speech engine it is
+    left to the speaker.
     """
     if settings.disabled_moves:
         check_disabled_moves(settings, sources)
@@ -63,13 +64,12 @@ def check_disabled_moves(settings: Settings, sources: Mapping[str, str] | None =
 
 
 def check_voice(voice: str, sources: Mapping[str, str] | None = None) -> None:
-    """The voice is one the speaker accepts (see :mod:`voicecoach.voice.voices`)."""
+    """The voice is one a speaker accepts (see :mod:`voicecoach.voice.catalog`)."""
     try:
-        voices, variants = installed_voices(), installed_variants()
+        problem = catalog.problem(voice)
     except AudioError as exc:  # no engine: the speaker says so when it starts, if it is needed
         log.info("voice %r not checked: %s", voice, exc)
         return
-    problem = voice_problem(voice, voices, variants)
     if problem is not None:
         raise ConfigError(f"voice: {problem}; {_change('voice', sources)}")
 

@@ -121,8 +121,8 @@ def run_room_demo(
     (:func:`voicecoach.app.demo.verdict`: FINISHED only if every line was understood).
 
     Reads ``args.engine``, ``model``, ``fast``, ``wav``, ``verbose`` (show the coach's own
-    voice heard), ``routine`` (start it at once) and ``voice`` (the coach's espeak-ng voice),
-    each optional.
+    voice heard), ``routine`` (start it at once) and ``voice`` (the coach's voice setting: a
+    Piper or an espeak-ng voice id), each optional.
     """
     out = out or sys.stdout
     routine: str | None = getattr(args, "routine", None)

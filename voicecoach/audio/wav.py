@@ -1,4 +1,5 @@
-"""Reading WAV audio of any rate, channel count and sample format into an AudioChunk.
+"""Reading WAV audio of any rate, channel count and sample format into an AudioChunk,
+and writing 16-bit PCM (``voicecoach say --wav``).
 
 Python's ``wave`` module (3.11) reads neither float nor WAVE_FORMAT_EXTENSIBLE files,
 which sox and many recorders write, so the RIFF chunks are walked here directly. The
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -90,3 +92,19 @@ def read_wav(path: Path) -> AudioChunk:
     except OSError as exc:
         raise _fail(name, exc.strerror or type(exc).__name__) from None
     return parse_wav(data, name)
+
+
+def write_wav(path: Path, audio: AudioChunk) -> None:
+    """Write ``audio`` as a 16-bit PCM WAV file; AudioError (one line) when it cannot."""
+    samples = np.ascontiguousarray(audio.samples, dtype=np.int16)
+    channels = samples.shape[1] if samples.ndim == 2 else 1
+    try:
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(channels)
+            out.setsampwidth(2)
+            out.setframerate(audio.rate)
+            out.writeframes(samples.tobytes())
+    except OSError as exc:
+        raise AudioError(
+            f"cannot write WAV file {path}: {exc.strerror or type(exc).__name__}"
+        ) from None

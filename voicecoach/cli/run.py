@@ -110,8 +110,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The scripted session; exit 1 unless it finished with every command understood."""
-    if args.voice:
-        session_settings(args.voice)  # an unknown voice: one line, before anything is said
+    # The coach's voice as a session would have it (the settings, --voice over them); an
+    # unknown voice is one line, before anything is said.
+    args.voice = session_settings(args.voice).voice
     if args.routine:
         named_routine(args.routine)  # an unknown routine: a usage mistake, said at once
     intents = load_intents(args.intents, routine_names())

@@ -20,7 +20,7 @@ import numpy.typing as npt
 from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples, convert
 from voicecoach.errors import AudioError
 from voicecoach.settings import DEFAULTS
-from voicecoach.voice import synth
+from voicecoach.voice.catalog import CoachVoice
 from voicecoach.voice.speaker import clamp_rate
 
 log = logging.getLogger(__name__)
@@ -153,10 +153,11 @@ def rms_dbfs(samples: npt.NDArray[np.generic]) -> float:
 class RoomSpeaker:
     """A :class:`voicecoach.voice.speaker.Speaker` whose voice goes into a :class:`Room`.
 
-    Each sentence is synthesized (espeak-ng, ``voice``) and placed in the room
-    right after the previous one, so the coach's own voice reaches the
-    simulated microphone. Times are room seconds. ``on_speech_start(text, t)``
-    is called when the room reaches a sentence.
+    Each sentence is rendered in the coach's own voice (``voice``, the ``voice`` setting:
+    Piper by default, or an espeak-ng voice; :class:`voicecoach.voice.catalog.CoachVoice`)
+    and placed in the room right after the previous one, so the coach's own voice, as the
+    coach really sounds, reaches the simulated microphone. Times are room seconds.
+    ``on_speech_start(text, t)`` is called when the room reaches a sentence.
     """
 
     def __init__(
@@ -170,13 +171,13 @@ class RoomSpeaker:
         on_speech_start: Callable[[str, float], None] | None = None,
     ) -> None:
         self.room = room
-        self.voice = voice or synth.COACH_VOICE
+        self.voice = CoachVoice(voice)
         self.rate_wpm = rate_wpm or DEFAULTS.speech_rate  # the coach's own default rate
         self.tail = tail
         self.gap = gap
         self.on_speech_start = on_speech_start
         self.factor = 1.0
-        self._synthesize = synth.synthesize
+        self._synthesize: Callable[[str, int], AudioChunk] = self.voice
         self._placed: list[Placement] = []
         self._end = -(10**9)  # sample where the coach's speech ends
 
@@ -184,7 +185,7 @@ class RoomSpeaker:
         """Place ``text`` in the room after whatever the coach is still saying."""
         if not text.strip():
             return
-        audio = self._synthesize(text, self.voice, round(self.rate_wpm * self.factor))
+        audio = self._synthesize(text, round(self.rate_wpm * self.factor))
         self._placed = [p for p in self._placed if p.end > self.room.position]
         at = self.room.time
         if self._placed:

