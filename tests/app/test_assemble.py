@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.app.assemble import build_session, coach_options
+from voicecoach.app.assemble import begin, build_session, coach_options
 from voicecoach.app.checks import check_settings
 from voicecoach.cli.main import main
 from voicecoach.coaching.clock import FakeClock
+from voicecoach.coaching.cues import cue
 from voicecoach.coaching.handlers import handle
 from voicecoach.errors import ConfigError
 from voicecoach.routines.library import find_routine
@@ -135,3 +136,37 @@ def test_the_typo_stops_the_run_with_one_line_and_exit_6(
     assert main(["run", "--text", "--quiet"]) == 6
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "brid dog" in err[0] and "VOICECOACH_DISABLED_MOVES" in err[0]
+
+
+def test_the_session_hands_its_speaker_what_it_will_say_often_or_soon() -> None:
+    """Counts, fixed cues and the routine's own sentences, for a slow voice to render while
+    it is quiet; the cues still to be filled in are not among them."""
+    speaker = RecordingSpeaker()
+    built = build_session(Settings(), speaker, FakeClock())
+    begin(built)
+    built.store.close()
+    back = find_routine("back")
+    assert back is not None
+    assert speaker.said == [cue("ready")]
+    prepared = speaker.prepared
+    assert {cue("ready"), cue("halfway"), cue("switch_sides"), "3", "3."} <= set(prepared)
+    assert back.intro in prepared and back.moves[0].setup[0] in prepared
+    assert not any("{" in text for text in prepared)
+    assert len(prepared) == len(set(prepared))
+
+
+def test_a_started_routine_hands_its_plan_lines_to_the_speaker() -> None:
+    speaker = RecordingSpeaker()
+    built = build_session(Settings(), speaker, FakeClock())
+    speaker.prepared.clear()
+    handle(built.session, "start", {})
+    built.store.close()
+    back = find_routine("back")
+    assert back is not None and back.moves[1].reps is not None
+    prepared = speaker.prepared
+    assert prepared[0].startswith("First up:")  # the plan, from its first move
+    assert (
+        "Switch sides." in prepared
+        and cue("reps_start", count=back.moves[1].reps.count) in prepared
+    )
+    assert any(text.startswith("Round 2 of") for text in prepared)

@@ -65,3 +65,42 @@ def test_an_installed_package_reads_its_own_intents(
     monkeypatch.setattr(paths, "PROJECT_DIR", package.parent)
     assert paths.intents_dir() == package / "intents"
     assert not paths.project_models_dir().exists()
+
+
+def package_imports() -> dict[str, set[str]]:
+    """For each sub-package of voicecoach, the other sub-packages its modules import
+    (at the top or inside functions; the top-level modules are left out)."""
+    import ast
+
+    root = REPO / "voicecoach"
+    subs = {p.name for p in root.iterdir() if (p / "__init__.py").is_file()}
+    found: dict[str, set[str]] = {sub: set() for sub in subs}
+    for sub in subs:
+        for path in (root / sub).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names: list[str] = []
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                for name in names:
+                    parts = name.split(".")
+                    if parts[0] == "voicecoach" and len(parts) > 1 and parts[1] in subs - {sub}:
+                        found[sub].add(parts[1])
+    return found
+
+
+def test_sub_packages_import_one_another_without_a_cycle() -> None:
+    """The README's rule: sub-packages import only downward (a cycle would mean two of
+    them can only be understood together)."""
+    imports = package_imports()
+    assert {"recognition", "voice", "coaching"} <= set(imports)
+
+    def reaches(start: str, goal: str, seen: frozenset[str] = frozenset()) -> bool:
+        return any(
+            nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt}))
+            for nxt in imports[start]
+        )
+
+    cycles = sorted(sub for sub in imports if reaches(sub, sub))
+    assert cycles == [], {sub: sorted(imports[sub]) for sub in cycles}

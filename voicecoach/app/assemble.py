@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from voicecoach.app.checks import check_settings
 from voicecoach.coaching import events as ev
+from voicecoach.coaching import talk
 from voicecoach.coaching.clock import Clock, RealClock
-from voicecoach.coaching.cues import cue
+from voicecoach.coaching.cues import cue, fixed_cues
 from voicecoach.coaching.events import Event
 from voicecoach.coaching.handlers import resume_from, start_fresh
-from voicecoach.coaching.plan import CoachOptions, Timing
+from voicecoach.coaching.plan import CoachOptions, Timing, build_plan
 from voicecoach.coaching.session import Session
 from voicecoach.errors import RoutineError, UserError
 from voicecoach.history.store import HistoryStore
@@ -156,6 +157,23 @@ def begin(assembled: Assembled, routine: Routine | None = None) -> None:
         start_fresh(assembled.session, routine)
     elif not offer_resume(assembled):
         assembled.session.say(cue("ready"))
+    assembled.session.speaker.prepare(said_ahead(routine))
+
+
+def said_ahead(routine: Routine | None) -> list[str]:
+    """What the coach will say often or soon: the fixed cues and counts, and the sentences
+    and lead-ins of ``routine`` (or of the default routine), for the speaker to render
+    while quiet. Once a routine starts, the session hands over its own plan's lines."""
+    if routine is None:
+        names = routine_names()
+        try:
+            routine = find_routine(names[0]) if names else None
+        except RoutineError:
+            routine = None
+    if routine is None:
+        return fixed_cues()
+    lines = fixed_cues() + talk.forecast(build_plan(routine), True) + routine.sentences()
+    return list(dict.fromkeys(lines))
 
 
 def offer_resume(assembled: Assembled) -> bool:

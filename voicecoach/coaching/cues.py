@@ -30,6 +30,14 @@ def cue(cue_id: str, **values: Any) -> str:
     return templates()[cue_id].format(**values).strip()
 
 
+def fixed_cues() -> list[str]:
+    """The cues with nothing to fill in, and the counts the coach says (``count`` and
+    ``rep_number`` up to twenty): what can be rendered before a session needs it."""
+    fixed = [text.strip() for text in templates().values() if "{" not in text]
+    counts = [cue(c, n=n) for n in range(1, len(NUMBER_WORDS)) for c in ("count", "rep_number")]
+    return [text for text in dict.fromkeys(fixed + counts) if text]
+
+
 def spoken_seconds(seconds: float) -> str:
     """'1 second', '15 seconds', '1 minute 20 seconds', '3 minutes'."""
     total = max(0, round(seconds))

@@ -31,7 +31,7 @@ from voicecoach.coaching.machine import (
     SWITCHING,
     build_machine,
 )  # fmt: skip
-from voicecoach.coaching.plan import POSITION, REST, SWITCH, CoachOptions
+from voicecoach.coaching.plan import POSITION, REST, SWITCH, CoachOptions, Segment
 from voicecoach.routines.model import Routine
 from voicecoach.voice.speaker import Speaker
 
@@ -177,6 +177,14 @@ class Session(Course):
         self.emit(ev.SESSION_STARTED, routine=self.routine.name)
         opts = self.options
         self._say_and_wait(talk.intro_lines(self.routine, self.verbose, opts.safety_note), 2.0)
+
+    def start_plan(
+        self, routine: Routine, plan: list[Segment] | None = None, seg: int = 0, rep: int = 0
+    ) -> None:
+        """Take the plan (see :meth:`Course.start_plan`) and hand the speaker what it brings,
+        from ``seg`` on, to get ready to say."""
+        super().start_plan(routine, plan, seg, rep)
+        self.speaker.prepare(talk.forecast(self.plan[seg:], self.verbose))
 
     def _lead_in_enter(self, lines: list[str]) -> None:
         if self.resuming:

@@ -7,11 +7,26 @@ keeps its timers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from voicecoach.coaching.cues import cue, number_word, spoken_count, spoken_seconds
+from voicecoach.coaching.cues import (
+    cue,
+    hold_schedule,
+    number_word,
+    spoken_count,
+    spoken_seconds,
+)
 from voicecoach.coaching.machine import ENDED, HOLDING, LEAD_INS, REPPING
-from voicecoach.coaching.plan import POSITION, REST, Segment, Timing, build_plan, total_seconds
+from voicecoach.coaching.plan import (
+    POSITION,
+    REST,
+    SWITCH,
+    Segment,
+    Timing,
+    build_plan,
+    total_seconds,
+)
 from voicecoach.routines.model import Routine
 
 
@@ -246,3 +261,26 @@ def stopped(snap: Snapshot) -> str:
     """What the coach says when the person stops the routine early."""
     done_part = cue("stopped_done", done=spoken_count(snap.done, "move")) + " " if snap.done else ""
     return cue("stopped", done_part=done_part)
+
+
+def forecast(plan: Sequence[Segment], verbose: bool) -> list[str]:
+    """The lines ``plan``'s segments bring, in the order they come, each once: every lead-in,
+    the start of every hold or set of reps and the cues within a hold, for a voice that
+    renders slowly to make while it is quiet (:meth:`voicecoach.voice.speaker.Speaker.prepare`).
+    """
+    lines: list[str] = []
+    for seg in plan:
+        if seg.lead_in == POSITION:
+            lines += positioning_lines(seg, verbose)
+        elif seg.lead_in == SWITCH:
+            lines += switching_lines(seg)
+        elif seg.lead_in == REST:
+            lines.append(resting_line(seg))
+        reps = seg.move.reps
+        if reps is None:
+            lines.append(hold_start_line(seg, verbose))
+            lines += [text for _, text in hold_schedule(seg.active_seconds, seg.move.form[:1])]
+        else:
+            lines.append(cue("reps_start", count=reps.count))
+            lines += [reps.first, reps.second, reps.first_short, reps.second_short]
+    return [line for line in dict.fromkeys(lines) if line.strip()]

@@ -5,27 +5,22 @@ repository's ``models/`` folder and the user data dir's ``models/`` folder.
 A download is verified before it is unpacked: the byte count must match the
 server's Content-Length, every zip member's CRC must check out, no member may
 point outside the target, an optional SHA-256 must match, and the unpacked
-folder must have the files a Vosk model needs. :func:`fetch` and :func:`staging` serve
-the Whisper downloads too (:mod:`voicecoach.recognition.whisper_download`).
+folder must have the files a Vosk model needs. The folders, the download of a file and
+the staging folder are :mod:`voicecoach.model_store`'s, shared with the Whisper model and
+the Piper voices.
 """
 
 from __future__ import annotations
 
-import hashlib
-import http.client
 import logging
 import os
-import tempfile
-import urllib.error
-import urllib.request
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from voicecoach import paths
 from voicecoach.errors import ModelError
+from voicecoach.model_store import fetch, staging, user_models_dir
+from voicecoach.model_store import search_dirs as search_dirs  # where Vosk models are looked for
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +28,6 @@ MODEL_ENV = "VOICECOACH_VOSK_MODEL"
 URL_ENV = "VOICECOACH_MODELS_URL"
 DEFAULT_BASE_URL = "https://alphacephei.com/vosk/models"
 SUGGESTED = "vosk-model-small-en-us-0.15"
-
-
-def user_models_dir() -> Path:
-    """Where downloaded models are unpacked."""
-    return paths.data_dir() / "models"
-
-
-def search_dirs() -> list[Path]:
-    """Folders whose sub-folders may be Vosk models, in order of preference.
-
-    The project's ``models/`` folder only counts when it is there (a checkout; an
-    installed wheel has none), so messages never name a folder that cannot exist.
-    """
-    project = paths.project_models_dir()
-    return [project, user_models_dir()] if project.is_dir() else [user_models_dir()]
 
 
 @dataclass(frozen=True)
@@ -111,51 +91,6 @@ def default_model() -> Path | None:
 def _url_for(name: str, base_url: str | None) -> str:
     base = base_url or os.environ.get(URL_ENV) or DEFAULT_BASE_URL
     return f"{base.rstrip('/')}/{name}.zip"
-
-
-def fetch(url: str, target: Path, timeout: float, by_hand: str) -> str:
-    """Download ``url`` into ``target`` and return its SHA-256, computed on the way.
-
-    An HTTP error, no connection, or fewer bytes than the server's Content-Length is a
-    ModelError of one line; ``by_hand`` says how to install without this machine's network.
-    """
-    digest = hashlib.sha256()
-    got = 0
-    expected: str | None = None  # the server's Content-Length, if it sent one
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp, target.open("wb") as out:
-            expected = resp.headers.get("Content-Length")
-            while block := resp.read(1 << 20):
-                digest.update(block)
-                out.write(block)
-                got += len(block)
-    except urllib.error.HTTPError as exc:
-        raise ModelError(f"download failed: {url} answered HTTP {exc.code}") from None
-    except http.client.IncompleteRead:
-        pass  # a chunked body that stopped early; the count below says so when it can
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise ModelError(f"download failed ({reason}): no connection to {url}? {by_hand}") from None
-    if expected is not None and got != int(expected):
-        raise ModelError(f"download of {url} was cut short ({got} of {expected} bytes)")
-    return digest.hexdigest()
-
-
-@contextmanager
-def staging(name: str, dest: Path) -> Iterator[tuple[Path, Path]]:
-    """A temporary folder inside ``dest`` to build model ``name`` in, and its final place.
-
-    The caller renames what it built to the final place (one atomic step); anything left
-    in the temporary folder, a failed download's files, is removed with it.
-    """
-    if not name or "/" in name or name.startswith("."):
-        raise ModelError(f"not a model name: {name!r}")
-    final = dest / name
-    if final.exists():
-        raise ModelError(f"{final} exists already; remove it to download again")
-    dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest, prefix=".download-") as tmp:
-        yield Path(tmp), final
 
 
 def _verify_zip(archive: Path, digest: str, sha256: str | None) -> zipfile.ZipFile:

@@ -33,8 +33,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from voicecoach import model_store
 from voicecoach.errors import ModelError
-from voicecoach.recognition import model_files, whisper_model
+from voicecoach.recognition import whisper_model
 
 log = logging.getLogger(__name__)
 
@@ -114,19 +115,19 @@ def download(
     (the folder is then removed); ``progress`` gets a line before each file.
     """
     release = release_of(name)
-    dest = dest or model_files.user_models_dir()
+    dest = dest or model_store.user_models_dir()
     base = server_url(base_url)
     by_hand = (
         f"Run `voicecoach models download {name}` on a connected machine "
         f"and copy the folder it makes to {dest / name}"
     )
-    with model_files.staging(name, dest) as (tmp, final):
+    with model_store.staging(name, dest) as (tmp, final):
         staged = tmp / name
         staged.mkdir()
         for number, (file, expected) in enumerate(release.sha256.items(), start=1):
             url = url_for(release, file, base)
             progress(f"fetching {file} ({number}/{len(release.sha256)}) from {url}")
-            digest = model_files.fetch(url, staged / file, timeout, by_hand)
+            digest = model_store.fetch(url, staged / file, timeout, by_hand)
             if digest != expected:
                 raise ModelError(
                     f"checksum mismatch for {url}: sha256 {digest}, expected {expected}; "

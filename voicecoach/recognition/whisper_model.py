@@ -14,16 +14,13 @@ file fails CTranslate2's load; both are a ModelError naming the file and what to
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach import paths
 from voicecoach.errors import ModelError
-from voicecoach.recognition import model_files
+from voicecoach.model_store import noted_sha256, search_dirs
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +96,7 @@ def candidates(explicit: Path | None = None) -> list[ModelLocation]:
     env = os.environ.get(MODEL_ENV)
     if env:
         found.append(ModelLocation(Path(env), MODEL_ENV))
-    for folder in model_files.search_dirs():
+    for folder in search_dirs():
         if folder.is_dir():
             for sub in sorted(p for p in folder.iterdir() if p.is_dir() and has_files(p)):
                 found.append(ModelLocation(sub, str(folder)))
@@ -117,61 +114,6 @@ def find_model(explicit: Path | None = None) -> ModelLocation | None:
     its error is shown), else the first found; None when there is none."""
     found = candidates(explicit)
     return found[0] if found else None
-
-
-def _checks_path(checks_file: str) -> Path:
-    return paths.data_dir() / checks_file
-
-
-def _load_checks(checks_file: str) -> dict[str, dict[str, object]]:
-    try:
-        data = json.loads(_checks_path(checks_file).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _save_check(key: str, entry: dict[str, object], checks_file: str) -> None:
-    checks = _load_checks(checks_file)
-    checks[key] = entry
-    target = _checks_path(checks_file)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(checks, indent=1), encoding="utf-8")
-        tmp.replace(target)
-    except OSError as exc:  # a read-only data dir only costs the check next time
-        log.info("could not note the model check in %s: %s", target, exc)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def noted_sha256(path: Path, expected: str, checks_file: str = CHECKS_FILE) -> str:
-    """The SHA-256 of ``path``, read only when it must be: ``expected`` at once when this
-    file (same path, size and modification time) was found to have it before; otherwise
-    hashed, and a match noted in the user data dir's ``checks_file`` for the next start.
-    The Piper voices are checked this way too (:mod:`voicecoach.voice.piper_voices`).
-    """
-    stat = path.stat()
-    key = str(path.resolve())
-    entry: dict[str, object] = {
-        "size": stat.st_size,
-        "mtime_ns": stat.st_mtime_ns,
-        "sha256": expected,
-    }
-    if _load_checks(checks_file).get(key) == entry:
-        return expected
-    actual = sha256_of(path)
-    if actual == expected:
-        _save_check(key, entry, checks_file)
-        log.info("checked %s: sha256 as expected", path)
-    return actual
 
 
 def verify(location: ModelLocation) -> None:
@@ -197,7 +139,7 @@ def verify(location: ModelLocation) -> None:
             f"{model_bin} is {stat.st_size:,} bytes, not the {max(KNOWN_SHA256):,} of "
             f"{HF_REPO}: truncated or replaced; {_fix(location)}"
         )
-    actual = noted_sha256(model_bin, expected)
+    actual = noted_sha256(model_bin, expected, CHECKS_FILE)
     if actual != expected:
         raise ModelError(
             f"{model_bin} is damaged or not {HF_REPO} (sha256 {actual[:12]}..., expected "

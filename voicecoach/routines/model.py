@@ -68,3 +68,14 @@ class Routine:
     switch_seconds: float = 4.0
     source: str = "<built-in>"
     outro: str = ""
+
+    def sentences(self) -> list[str]:
+        """What the routine itself gives the coach to say, in the order it comes."""
+        said = [self.intro, self.safety]
+        for move in self.moves:
+            said += [*move.setup, *move.side_cues, *move.form, move.closing, move.short]
+            if move.reps is not None:
+                r = move.reps
+                said += [r.first, r.second, r.first_short, r.second_short]
+        said.append(self.outro)
+        return [text for text in dict.fromkeys(t.strip() for t in said) if text]

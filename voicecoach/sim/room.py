@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,6 +198,9 @@ class RoomSpeaker:
         placement = self.room.add(audio, at, label=f"coach: {text}", on_start=started)
         self._placed.append(placement)
         self._end = placement.end
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Nothing to do: the room's time stands still while a sentence renders."""
 
     def interrupt(self) -> None:
         """Cut the coach off at the room's current time and drop what was queued."""

@@ -38,8 +38,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from voicecoach import model_store
 from voicecoach.errors import ModelError
-from voicecoach.recognition import model_files
 
 log = logging.getLogger(__name__)
 
@@ -143,17 +143,17 @@ def download(
     place and raises ModelError if it is no usable voice (the folder is then removed);
     ``progress`` gets a line before each of the three fetches.
     """
-    dest = dest or model_files.user_models_dir()
+    dest = dest or model_store.user_models_dir()
     base = server_url(base_url)
     by_hand = (
         f"Run `voicecoach models download {PREFIX}{name}` on a connected machine "
         f"and copy the folder it makes to {dest / name}"
     )
-    with model_files.staging(name, dest) as (tmp, final):
+    with model_store.staging(name, dest) as (tmp, final):
         listing = tmp / VOICES_JSON
         url = url_for(VOICES_JSON, base)
         progress(f"fetching {VOICES_JSON} (1/3) from {url}")
-        model_files.fetch(url, listing, timeout, by_hand)
+        model_store.fetch(url, listing, timeout, by_hand)
         try:
             voices: Mapping[str, object] = json.loads(listing.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -163,7 +163,7 @@ def download(
         for number, entry in enumerate(voice_files(name, voices, url), start=2):
             url = url_for(entry.path, base)
             progress(f"fetching {entry.name} ({number}/3) from {url}")
-            model_files.fetch(url, staged / entry.name, timeout, by_hand)
+            model_store.fetch(url, staged / entry.name, timeout, by_hand)
             _verify(staged / entry.name, entry, url)
         staged.rename(final)
         try:

