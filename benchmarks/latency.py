@@ -124,7 +124,12 @@ def run(
     decided: list[Decision] = []
     segmenter = UtteranceSegmenter(VadSettings(endpoint=endpoint)) if endpoint else None
     listener = Listener(
-        recognizer, speaker, coach.post, segmenter=segmenter, on_decision=decided.append
+        recognizer,
+        speaker,
+        coach.post,
+        segmenter=segmenter,
+        on_decision=decided.append,
+        coach_words=session.recently_said,
     )
     turns = {group: itertools.cycle(lines) for group, lines in LINES.items()}
     styles = itertools.cycle(itertools.product(SPEEDS, VOICES))

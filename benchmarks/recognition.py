@@ -45,7 +45,7 @@ from bench_audio import synth as synth
 from not_commands import NEGATIVES, cue_texts
 from recognition_figures import Clip, Heard, Results, report, targets
 
-from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples, split
+from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples, convert, split
 from voicecoach.commands.intents import CommandIntents, load_intents
 from voicecoach.commands.names import Command
 from voicecoach.errors import UserError
@@ -54,7 +54,9 @@ from voicecoach.recognition.grammar import spoken
 from voicecoach.recognition.listener import EARLY_DECISION
 from voicecoach.recognition.recognizer import Recognition, Recognizer
 from voicecoach.recognition.recording import best_of, hear
+from voicecoach.voice.catalog import CoachVoice
 from voicecoach.voice.speaker import RecordingSpeaker
+from voicecoach.voice.voices import DEFAULT_VOICE_ID
 
 TUNE_VOICES = ["en-us", "en-gb-x-rp", "en", "en-us+f3", "en-us+m1"]
 EVAL_VOICES = ["en-029", "en-gb-scotland+f2", "en-us+m4", "en-gb-x-gbclan+m2"]
@@ -131,10 +133,11 @@ class _CoachSpeaking(RecordingSpeaker):
 
 
 def obeyed_while_speaking(
-    recognizer: Recognizer, audio: np.ndarray, early: float | None
+    recognizer: Recognizer, audio: np.ndarray, early: float | None, said: str
 ) -> list[Command]:
-    """Commands the live listener would act on if ``audio`` came in while the coach spoke."""
-    decisions = hear(recognizer, chunks(audio), _CoachSpeaking(), early=early)
+    """Commands the live listener would act on if ``audio`` came in while the coach spoke
+    ``said`` (it is the coach's own cue: the guard compares what it heard with it)."""
+    decisions = hear(recognizer, chunks(audio), _CoachSpeaking(), early=early, coach_words=[said])
     return [d.command for d in decisions if d.command is not None and not d.ignored]
 
 
@@ -210,20 +213,24 @@ def run_negatives(engines: list[Engine], args: argparse.Namespace, log: Log) -> 
 
 
 def run_cues(engines: list[Engine], args: argparse.Namespace, log: Log) -> None:
-    """The coach's own sentences: taken as commands, and acted on while it speaks."""
-    voice = (TUNE_VOICES if args.tune else EVAL_VOICES)[0]
+    """The coach's own sentences, in the voices the coach speaks with (Piper, its default,
+    and pyttsx3's espeak-ng, its fallback; the condition says which): taken as commands,
+    and acted on while it speaks."""
     rng = np.random.default_rng(31)
     cues = cue_texts()
-    log(f"cues: {len(cues)}")
-    for text in cues:
-        speech = synth(text, voice, 175)
-        audio = place(speech, rng)
-        clip = Clip("cues", "clean", voice, text, None, len(speech) / SPEECH_RATE)
-        for engine in engines:
-            heard, command = decode(engine.timed, audio, args.early_s)
-            obeyed = obeyed_while_speaking(engine.timed.inner, audio, args.early_s)  # untimed
-            acted = tuple(c.name for c in obeyed)
-            engine.results.heard.append(Heard(clip, heard, command, obeyed=acted))
+    voices = [CoachVoice(None), CoachVoice(DEFAULT_VOICE_ID.rsplit("/", 1)[-1])]
+    log(f"cues: {len(cues)} in {', '.join(v.id for v in voices)}")
+    for voice in voices:
+        for text in cues:
+            rendered = voice(text)
+            speech = convert(rendered.samples, rendered.rate, SPEECH_RATE)
+            audio = place(speech, rng)
+            clip = Clip("cues", voice.engine, voice.id, text, None, len(speech) / SPEECH_RATE)
+            for engine in engines:
+                heard, command = decode(engine.timed, audio, args.early_s)
+                obeyed = obeyed_while_speaking(engine.timed.inner, audio, args.early_s, text)
+                acted = tuple(c.name for c in obeyed)
+                engine.results.heard.append(Heard(clip, heard, command, obeyed=acted))
 
 
 def run_human(

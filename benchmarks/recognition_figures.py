@@ -182,13 +182,19 @@ def time_table(results: list[Results]) -> None:
 
 
 def cue_table(results: list[Results]) -> None:
-    """The coach's cues: what the engine alone took as commands (the own-voice guard is
-    the second line that keeps them from being acted on), and what was acted on."""
-    rows = [["taken as commands by the engine"], ["acted on while the coach speaks"]]
+    """The coach's cues, in each voice it speaks with: what the engine alone took as
+    commands (the own-voice guard is the second line that keeps them from being acted
+    on), and what was acted on."""
+    voices = list(dict.fromkeys(h.clip.condition for h in results[0].of("cues")))
+    rows: list[list[str]] = []
+    for voice in voices:
+        rows.append([f"{voice} voice: taken as commands by the engine"])
+        rows.append([f"{voice} voice: acted on while the coach speaks"])
     for r in results:
-        cues = r.of("cues")
-        rows[0].append(f"{sum(h.command is not None for h in cues)} of {len(cues)}")
-        rows[1].append(f"{sum(bool(h.obeyed) for h in cues)} of {len(cues)}")
+        for i, voice in enumerate(voices):
+            cues = r.of("cues", voice)
+            rows[2 * i].append(f"{sum(h.command is not None for h in cues)} of {len(cues)}")
+            rows[2 * i + 1].append(f"{sum(bool(h.obeyed) for h in cues)} of {len(cues)}")
     table("The coach's own cues", ["", *[r.name for r in results]], rows)
 
 

@@ -13,7 +13,7 @@ import pytest
 from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples
 from voicecoach.commands.intents import CommandIntents, load_intents
 from voicecoach.commands.names import Command
-from voicecoach.recognition.listener import Decision, Listener
+from voicecoach.recognition.listener import Decision, Listener, echoes
 from voicecoach.recognition.recognizer import Recognition
 from voicecoach.recognition.vad import Pending, Utterance
 from voicecoach.voice.speaker import RecordingSpeaker
@@ -310,3 +310,32 @@ def test_a_command_dropped_over_the_coach_is_ignored_not_rejected() -> None:
     decision = decide(heard("next", 0.99), speaking=True)
     assert decision.command == Command("next") and decision.rejected is None
     assert decision.ignored == "the coach was speaking"
+
+
+def run_over(heard_text: str, coach_says: list[str]) -> tuple[list[Command], list[str]]:
+    """One sure barge-in ``heard_text`` while the coach says ``coach_says``."""
+    posted: list[Command] = []
+    listener = Listener(
+        ScriptedRecognizer([heard(heard_text, 0.97)]),
+        SpeakingSpeaker(speaking=[True]),
+        posted.append,
+        segmenter=OneUtterancePerChunk(),
+        coach_words=lambda: coach_says,
+    )
+    return posted, [d.ignored for d in listener.feed(chunk(0.0))]
+
+
+def test_the_coach_s_own_words_heard_over_it_are_not_obeyed() -> None:
+    """Its "Paused. Say resume when you are ready." heard as "pause" is its own voice."""
+    posted, ignored = run_over("Pause.", ["Paused. Say resume when you are ready."])
+    assert posted == [] and ignored == ["the coach's own words"]
+    posted, ignored = run_over("stop", ["Say stop again to end the session."])
+    assert posted == [] and ignored == ["the coach's own words"]
+
+
+def test_a_barge_in_with_words_the_coach_is_not_saying_is_obeyed() -> None:
+    assert run_over("pause", ["Lift your knees a few inches."]) == ([Command("pause")], [""])
+    said = ["Say stop again to end the session."]
+    assert run_over("stop the workout", said) == ([Command("stop")], [""])
+    assert echoes("Pause.", ["Paused."]) and not echoes("pause", ["pace"])
+    assert not echoes("", ["Paused."])

@@ -99,6 +99,7 @@ def run_live(args: argparse.Namespace) -> int:
         coach.post,
         on_decision=display.heard,
         expected=lambda: expected_commands(assembled.session.state),
+        coach_words=assembled.session.recently_said,
     )
     stop = threading.Event()
     err = display.lines(sys.stderr)

@@ -148,6 +148,7 @@ def run_room_demo(
         coach.post,
         on_decision=transcript.decision,
         expected=lambda: expected_commands(session.state),
+        coach_words=session.recently_said,
     )
     if routine is not None:  # as `voicecoach run --routine` does; unknown: a UserError
         chosen = named_routine(routine)

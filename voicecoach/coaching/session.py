@@ -11,6 +11,7 @@ that happens goes to an event sink (history, display).
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 LEAD_STATE = {POSITION: POSITIONING, SWITCH: SWITCHING, REST: RESTING}
 FULL_REPS = 2  # reps that get the whole breath/side cue before the short one
+RECENT_SENTENCES = 3  # what the coach may be saying now: the last few sentences it was given
 
 
 class Session(Course):
@@ -78,6 +80,7 @@ class Session(Course):
         self.restored = False  # set up from a session cut off in an earlier run
         self.stop_pending = False  # "stop" was said once; a second one ends the session
         self.last_said = ""
+        self._recent: deque[str] = deque(maxlen=RECENT_SENTENCES)
         self._last_second = -1
         self._hold_started = 0.0
         self.machine = build_machine(self)
@@ -86,7 +89,13 @@ class Session(Course):
     def say(self, text: str) -> None:
         if text:
             self.last_said = text
+            self._recent.append(text)
             self.speaker.say(text)
+
+    def recently_said(self) -> list[str]:
+        """The last few sentences handed to the speaker: what the coach may be saying now
+        (for the listener's own-voice guard)."""
+        return list(self._recent)
 
     def emit(self, kind: str, **detail: Any) -> None:
         if self.on_event is not None and self.routine is not None:

@@ -9,8 +9,10 @@ goes on speaking.
 
 While the coach speaks (and for the speaker's short tail after), only barge-in
 commands (pause, stop) get through: the coach must never obey its own voice, and a
-person talking over it usually wants it to stop. Everything else heard then is
-dropped, with the reason, for the transcript.
+person talking over it usually wants it to stop; and not when every word heard is a
+word the coach is saying then (``coach_words``: its last sentences), which is its own
+voice coming back. Everything else heard then is dropped, with the reason, for the
+transcript.
 
 What a hearing means is decided here and only here, with the recognizer's own intents
 (those its grammar was compiled from): the engines only hear, and accept or reject.
@@ -23,12 +25,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from voicecoach.audio.chunk import AudioChunk
+from voicecoach.commands.intents import normalize
 from voicecoach.commands.names import BARGE_IN, Command
 from voicecoach.recognition.recognizer import Recognition, Recognizer, samples_for
 from voicecoach.recognition.vad import Pending, Utterance, UtteranceSegmenter
@@ -93,6 +96,26 @@ class Decision:
     rejected: Rejection | None = None  # why the hearing is no command (None: it is one)
 
 
+def _same_word(heard: str, said: str) -> bool:
+    """``heard`` is ``said``, or the same word with a short ending more or less
+    ("pause" in "paused", "stop" in "stops")."""
+    short, long = sorted((heard, said), key=len)
+    return (
+        long.startswith(short) and len(long) - len(short) <= 2 and len(short) >= 3
+    ) or heard == said
+
+
+def echoes(heard: str, said: Sequence[str]) -> bool:
+    """Whether every word of ``heard`` is a word of the sentences the coach is saying: then
+    it may be the coach's own voice (its "Paused. Say resume..." heard as "pause"), and a
+    barge-in over the coach is not taken from it. Words of the person's own ("okay, pause")
+    make it theirs. The cost: a bare "stop" said over "Say stop again to end the session"
+    is not heard until the coach has finished the sentence."""
+    words = normalize(heard).split()
+    spoken = {w for text in said for w in normalize(text).split()}
+    return bool(words) and all(any(_same_word(w, s) for s in spoken) for w in words)
+
+
 class Listener:
     """Feeds chunks through the segmenter and recognizer; posts accepted commands.
 
@@ -111,7 +134,9 @@ class Listener:
         expected: Callable[[], frozenset[str]] | None = None,
         early: float | None = EARLY_DECISION,
         executor: Executor | None = None,
+        coach_words: Callable[[], Sequence[str]] | None = None,
     ) -> None:
+        self.coach_words = coach_words
         self.barge_in_confidence = barge_in_confidence
         self.expected = expected
         self.recognizer = recognizer
@@ -216,6 +241,8 @@ class Listener:
                 ignored = "the coach was speaking"
             elif result.confidence < self.barge_in_confidence:
                 ignored = f"not sure enough over the coach's voice ({result.confidence:.2f})"
+            elif self.coach_words is not None and echoes(result.text, self.coach_words()):
+                ignored = "the coach's own words"
         return Decision(
             text=result.text,
             command=command,

@@ -51,18 +51,22 @@ def hear(
     speaker: Speaker | None = None,
     *,
     early: float | None = None,
+    coach_words: Sequence[str] | None = None,
 ) -> list[Decision]:
     """Every decision the live listener makes on ``chunks``, the end of the stream included.
 
     ``speaker`` is the coach as the listener sees it; by default one that never speaks.
     ``early`` is the listener's early decision (None: each utterance at its endpoint).
+    ``coach_words``: what the coach is saying meanwhile (its own-voice guard's second line).
     """
+    said = list(coach_words) if coach_words is not None else None
     listener = Listener(
         recognizer,
         speaker or RecordingSpeaker(),
         lambda command: None,
         early=early,
         executor=Inline(),
+        coach_words=(lambda: said) if said is not None else None,
     )
     decisions = [decision for chunk in chunks for decision in listener.feed(chunk)]
     decisions += listener.flush()

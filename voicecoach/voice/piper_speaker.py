@@ -23,12 +23,12 @@ comes, and the rest start after one short clause.
 Piper needs no thread of its own (unlike pyttsx3), so the voice is loaded, and checked, by
 the constructor: a missing or broken voice is a ModelError there, not a silent thread.
 
-Measured with ``en_US-joe-medium`` over 40 of the routine's and the coach's texts, on the
-project's 2-core machine while other work kept it busy (load average 6), so upper figures:
-loading 0.9 to 1.3 s; first sound after ``say`` 380 ms at the median, 1.1 s at the 95th
-percentile (a long first sentence renders whole before it sounds); rendering 0.18 x real
-time (0.03 x on an idle machine, per issue 14). The ``benchmarks/voice.py`` of issue 14 is
-to give the rerunnable figures.
+Measured by ``benchmarks/voice.py --quick`` (24 of the coach's cues, en_US-joe-medium, the
+2-core machine with a recognition benchmark running beside it): loading 0.7 s; first sound
+after ``say`` with nothing rendered ahead 114 ms at the median, 175 ms at the 95th
+percentile (it was 291 and 621 ms when a cue's first sentence was rendered whole); in a
+session, after what the session hands over was rendered, 61 and 167 ms; while another cue
+plays, 0 ms; rendering 0.1 x real time.
 """
 
 from __future__ import annotations
