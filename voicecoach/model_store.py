@@ -17,7 +17,7 @@ import logging
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -86,6 +86,20 @@ def staging(name: str, dest: Path) -> Iterator[tuple[Path, Path]]:
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest, prefix=".download-") as tmp:
         yield Path(tmp), final
+
+
+def install(staged: Path, final: Path, check: Callable[[Path], None] | None) -> None:
+    """Move the folder built in ``staged`` (inside :func:`staging`'s temporary folder) to
+    ``final`` in one step, then ``check`` it there; when the check fails it goes back,
+    to be removed with the temporary folder, and the check's error is raised."""
+    staged.rename(final)
+    if check is None:
+        return
+    try:
+        check(final)
+    except BaseException:
+        final.rename(staged)
+        raise
 
 
 def _checks_path(checks_file: str) -> Path:

@@ -228,17 +228,23 @@ def test_a_cue_is_cut_into_clauses_so_the_first_sound_comes_soon(
     assert clauses(text) == pieces
 
 
-def test_what_was_rendered_is_kept_and_not_rendered_again(
-    voice: PiperVoice, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rendered: list[str] = []
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the speakers hand to Piper from now on."""
+    texts: list[str] = []
     real = piper_speaker.pieces
 
     def counting(v: PiperVoice, text: str, **kwargs: float) -> Iterator[AudioChunk]:
-        rendered.append(text)
+        texts.append(text)
         return real(v, text, **kwargs)
 
     monkeypatch.setattr(piper_speaker, "pieces", counting)
+    return texts
+
+
+def test_what_was_rendered_is_kept_and_not_rendered_again(
+    voice: PiperVoice, rendered: list[str]
+) -> None:
     quick = SilentPlayer(realtime=False)
     spk = PiperSpeaker(loaded=voice, player=quick, tail=0.0)
     spk.say("Halfway.")
@@ -252,17 +258,7 @@ def test_what_was_rendered_is_kept_and_not_rendered_again(
     assert quick.played[2].duration < quick.played[0].duration
 
 
-def test_prepared_cues_sound_without_rendering(
-    voice: PiperVoice, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rendered: list[str] = []
-    real = piper_speaker.pieces
-
-    def counting(v: PiperVoice, text: str, **kwargs: float) -> Iterator[AudioChunk]:
-        rendered.append(text)
-        return real(v, text, **kwargs)
-
-    monkeypatch.setattr(piper_speaker, "pieces", counting)
+def test_prepared_cues_sound_without_rendering(voice: PiperVoice, rendered: list[str]) -> None:
     quick = SilentPlayer(realtime=False)
     spk = PiperSpeaker(loaded=voice, player=quick, tail=0.0)
     texts = ["Switch sides.", "Lower your knees to the left, slowly, and breathe."]

@@ -133,11 +133,5 @@ def download(
                     f"checksum mismatch for {url}: sha256 {digest}, expected {expected}; "
                     "the server sent other files than the pinned revision's"
                 )
-        staged.rename(final)
-        if check is not None:
-            try:
-                check(final)
-            except BaseException:
-                final.rename(staged)  # back into the temporary folder, removed with it
-                raise
+        model_store.install(staged, final, check)
     return final

@@ -165,11 +165,5 @@ def download(
             progress(f"fetching {entry.name} ({number}/3) from {url}")
             model_store.fetch(url, staged / entry.name, timeout, by_hand)
             _verify(staged / entry.name, entry, url)
-        staged.rename(final)
-        try:
-            if check is not None:
-                check(final)
-        except BaseException:
-            final.rename(staged)  # back into the temporary folder, removed with it
-            raise
+        model_store.install(staged, final, check)
     return final
