@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from voicecoach.audio.chunk import AudioChunk
@@ -117,6 +118,35 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """What a ``voice`` setting comes to: a loaded Piper voice, or an espeak-ng voice id
+    for pyttsx3 (None: espeak-ng's default)."""
+
+    piper: Any  # a loaded PiperVoice, or None
+    piper_name: str | None
+    espeak: str | None
+
+
+def choose(wanted: str | None, warn: Warn = _stderr) -> Choice:
+    """The voice the setting ``wanted`` chooses: Piper for a Piper voice or no setting,
+    pyttsx3 for an espeak-ng voice, and pyttsx3 with its default voice (said once,
+    through ``warn``) when the Piper voice does not load."""
+    name = piper_name(wanted) if wanted else None
+    if wanted and name is None:
+        return Choice(None, None, wanted)
+    try:
+        from voicecoach.voice.piper_speaker import default_voice
+
+        voice = piper_voices.find_voice(name) if name else default_voice()
+        if voice is None:
+            raise ModelError(f"no Piper voice called {name!r} ({LISTING})")
+        return Choice(piper_voices.load_voice(voice), voice.name, None)
+    except (ModelError, ImportError) as exc:
+        warn(f"voicecoach: {exc}; speaking with pyttsx3 (espeak-ng) instead")
+        return Choice(None, None, None)
+
+
 def open_speaker(
     wanted: str | None,
     *,
@@ -125,55 +155,36 @@ def open_speaker(
     device: str | int | None = None,
     warn: Warn = _stderr,
 ) -> Speaker:
-    """A started speaker for the setting ``wanted``: Piper for a Piper voice or no setting,
-    pyttsx3 for an espeak-ng voice, and pyttsx3 with its default voice (said once, through
-    ``warn``) when the Piper voice does not load. The speaker's own AudioError (no output
-    device, no speech engine at all) is raised."""
-    name = piper_name(wanted) if wanted else None
-    if not wanted or name is not None:
-        try:
-            from voicecoach.voice.piper_speaker import PiperSpeaker, default_voice
+    """A started speaker for the setting ``wanted`` (:func:`choose`). The speaker's own
+    AudioError (no output device, no speech engine at all) is raised."""
+    choice = choose(wanted, warn)
+    if choice.piper is not None:
+        from voicecoach.voice.piper_speaker import PiperSpeaker
 
-            voice = piper_voices.find_voice(name) if name else default_voice()
-            if voice is None:
-                raise ModelError(f"no Piper voice called {name!r} ({LISTING})")
-            return PiperSpeaker(voice, rate_wpm=rate_wpm, volume=volume, device=device)
-        except (ModelError, ImportError) as exc:
-            warn(f"voicecoach: {exc}; speaking with pyttsx3 (espeak-ng) instead")
-            wanted = None
+        return PiperSpeaker(loaded=choice.piper, rate_wpm=rate_wpm, volume=volume, device=device)
     from voicecoach.voice.tts import Pyttsx3Speaker
 
-    return Pyttsx3Speaker(rate_wpm=rate_wpm, voice=wanted, volume=volume, device=device)
+    return Pyttsx3Speaker(rate_wpm=rate_wpm, voice=choice.espeak, volume=volume, device=device)
 
 
 class CoachVoice:
     """The coach's voice as audio, for what must hear the coach exactly as it sounds: the
     demo's simulated room, ``voicecoach say --wav``, the benchmarks' own-voice sets.
 
-    ``wanted`` is the ``voice`` setting, chosen as :func:`open_speaker` chooses (the same
-    fallback, said once through ``warn``). ``engine`` and ``id`` say what it became.
+    ``wanted`` is the ``voice`` setting, chosen by :func:`choose` as for the speaker (the
+    same fallback, said once through ``warn``). ``engine`` and ``id`` say what it became.
     Renderings are kept: a session says its counts and cues many times over.
     """
 
     def __init__(self, wanted: str | None, *, volume: float = 1.0, warn: Warn = _stderr) -> None:
         self.volume = volume
-        self._piper: Any = None
         self._cache: dict[tuple[str, int], AudioChunk] = {}
-        name = piper_name(wanted) if wanted else None
-        if not wanted or name is not None:
-            try:
-                from voicecoach.voice import piper_speaker
-
-                voice = piper_voices.find_voice(name) if name else piper_speaker.default_voice()
-                if voice is None:
-                    raise ModelError(f"no Piper voice called {name!r} ({LISTING})")
-                self._piper = piper_voices.load_voice(voice)
-                self.engine, self.id = PIPER, voice.name
-                return
-            except (ModelError, ImportError) as exc:
-                warn(f"voicecoach: {exc}; speaking with pyttsx3 (espeak-ng) instead")
-                wanted = None
-        self.engine, self.id = PYTTSX3, wanted or DEFAULT_VOICE_ID.rsplit("/", 1)[-1]
+        choice = choose(wanted, warn)
+        self._piper = choice.piper
+        if choice.piper_name is not None:
+            self.engine, self.id = PIPER, choice.piper_name
+        else:
+            self.engine, self.id = PYTTSX3, choice.espeak or DEFAULT_VOICE_ID.rsplit("/", 1)[-1]
 
     def __call__(self, text: str, rate_wpm: int | None = None) -> AudioChunk:
         """``text`` spoken at ``rate_wpm`` (default: the default speech rate)."""
