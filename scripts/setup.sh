@@ -26,6 +26,7 @@ APT_PACKAGES=(
   python3-venv          # virtualenvs on Debian
   espeak-ng libespeak-ng1  # pyttsx3's speech engine on Linux; test speech
   libportaudio2         # sounddevice
+  libspeexdsp1          # the echo canceller (voicecoach/audio/echo.py)
   sox                   # test audio: resampling, noise, reverb
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils  # virtual devices in tests
 )
