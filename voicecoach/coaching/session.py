@@ -79,7 +79,6 @@ class Session(Course):
         self.resuming = False  # the next state entry continues after a pause
         self.restored = False  # set up from a session cut off in an earlier run
         self.stop_pending = False  # "stop" was said once; a second one ends the session
-        self.last_said = ""
         self._recent: deque[str] = deque(maxlen=RECENT_SENTENCES)
         self._last_second = -1
         self._hold_started = 0.0
@@ -88,9 +87,13 @@ class Session(Course):
     # ----------------------------------------------------------------- the basics
     def say(self, text: str) -> None:
         if text:
-            self.last_said = text
             self._recent.append(text)
             self.speaker.say(text)
+
+    @property
+    def last_said(self) -> str:
+        """The last sentence handed to the speaker ("" before any)."""
+        return self._recent[-1] if self._recent else ""
 
     def recently_said(self) -> list[str]:
         """The last few sentences handed to the speaker: what the coach may be saying now
