@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import itertools
 
 import numpy as np
 import pytest
 from speech import needs_espeak, synth
 
 from voicecoach.audio import echo
-from voicecoach.audio.chunk import SPEECH_RATE
-from voicecoach.audio.echo import FRAME, LATENCY, EchoCanceller
+from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, convert
+from voicecoach.audio.echo import FRAME, LATENCY, EchoCanceller, EchoRemover, find_delay
 from voicecoach.errors import AudioError
+from voicecoach.sim.room import Echo, Room
 
 
 def room(played: np.ndarray, delay: int, rng: np.random.Generator) -> np.ndarray:
@@ -90,3 +92,71 @@ def test_a_missing_library_is_one_line_naming_the_package(
         EchoCanceller()
     assert "sudo apt-get install libspeexdsp1" in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def coach_in_room(rate: int, echo_delay: float) -> tuple[Room, float]:
+    """A room at ``rate`` where the coach (espeak-ng) talks for about 12 s; returns it and
+    when the talk ends."""
+    room = Room(rate, noise_dbfs=-66.0, echo=Echo(delay=echo_delay, rt60=0.4, gain_db=-3.0))
+    at = 0.2
+    lines = ("Lie on your back and bend your knees.",
+             "Breathe in, and let your low back sink into the mat.",
+             "Hold it there, and keep breathing slowly.")  # fmt: skip
+    for text in lines * 2:
+        placed = room.add(AudioChunk(synth(text).reshape(-1, 1), SPEECH_RATE), at, played=True)
+        at = placed.played_end / rate + 0.2
+    return room, at
+
+
+@needs_espeak
+@pytest.mark.parametrize(("rate", "delay_ms"), [(SPEECH_RATE, 150), (48000, 60)])
+def test_the_remover_finds_the_room_s_delay_and_takes_the_echo_out(
+    rate: int, delay_ms: int
+) -> None:
+    room, ends = coach_in_room(rate, delay_ms / 1000)
+    remover = EchoRemover(delay=0.0)  # knows nothing of the room: it must find the delay
+    heard, left, stamps = [], [], []
+    while room.time < ends:
+        mic, played = room.read_both(rate * 30 // 1000)
+        out = remover.process(mic, played)
+        assert out.rate == SPEECH_RATE
+        stamps.append((out.timestamp, out.duration))
+        heard.append(convert(mic.samples, rate, SPEECH_RATE))
+        left.append(out.samples[:, 0])
+    remover.close()
+    assert remover.delay_seconds == pytest.approx(delay_ms / 1000, abs=0.011)
+    mic_all = np.concatenate(heard)[: sum(len(x) for x in left)]
+    out_all = np.concatenate(left)
+    settled = slice(6 * SPEECH_RATE, len(out_all))
+    erle = 10 * np.log10(power(mic_all[settled]) / power(out_all[settled]))
+    assert erle > 20.0, f"echo taken out: {erle:.1f} dB"
+    for (at, length), (after, _) in itertools.pairwise(stamps):
+        assert after == pytest.approx(at + length)  # one unbroken stream
+
+
+def test_find_delay_names_the_direct_sound_and_nothing_when_nothing_matches() -> None:
+    rng = np.random.default_rng(2)
+    played = rng.normal(0, 3000, 2 * SPEECH_RATE)
+    heard = np.zeros_like(played)
+    heard[800:] += 0.7 * played[:-800]  # the direct sound, 50 ms later
+    heard[1200:] += 0.9 * played[:-1200]  # a louder reflection after it
+    assert find_delay(heard, played, SPEECH_RATE // 2) == 800
+    other = rng.normal(0, 3000, 2 * SPEECH_RATE)
+    assert find_delay(other, played, SPEECH_RATE // 2) is None
+
+
+@needs_espeak
+def test_with_nothing_played_the_microphone_passes_through_only_denoised() -> None:
+    rng = np.random.default_rng(3)
+    remover = EchoRemover()
+    floor = rng.normal(0, 30, 2 * SPEECH_RATE)  # the room's own noise, learned first
+    said = synth("next", voice="en-us+m3").astype(np.float64)
+    word = np.concatenate([floor, said, np.zeros(4000)])
+    mic = AudioChunk(word.astype(np.int16).reshape(-1, 1), SPEECH_RATE)
+    silent = AudioChunk(np.zeros_like(mic.samples), SPEECH_RATE)
+    out = remover.process(mic, silent).samples[:, 0].astype(np.float64)
+    remover.close()
+    at = len(floor) + LATENCY
+    alike = float(np.corrcoef(out[at : at + len(said)], said)[0, 1])
+    assert alike > 0.9, f"the word's waveform kept: correlation {alike:.2f}"
+    assert remover.found == []  # nothing played: no delay to find

@@ -12,6 +12,7 @@ from voicecoach.coaching import events as ev
 from voicecoach.coaching.plan import CoachOptions
 from voicecoach.coaching.session import Session
 from voicecoach.routines.library import find_routine
+from voicecoach.voice.speaker import RecordingSpeaker
 
 GOLDEN = Path(__file__).parent / "golden" / "back_session.txt"
 
@@ -220,3 +221,34 @@ def test_quiet_for_counts_down_to_the_next_thing_the_coach_says() -> None:
     assert d.clock.now() == pytest.approx(cues_at[0], abs=0.11)  # it spoke when foretold
     d.say("pause")
     assert d.session.quiet_for() == math.inf
+
+
+class TalkingSpeaker(RecordingSpeaker):
+    """A speaker still saying something: a command now is said over it."""
+
+    def is_speaking(self) -> bool:
+        return True
+
+
+def test_a_command_said_while_the_coach_talks_cuts_it_off_then_is_carried_out() -> None:
+    d = Driver()
+    d.say("start", routine="back")
+    d.run_until(at("positioning", "sky_high_stretch"))
+    speaker = TalkingSpeaker()
+    d.session.speaker = speaker
+    d.say("next")
+    assert speaker.interrupts == 1
+    assert d.session.state == "holding"  # carried out: the hold began
+    assert speaker.said  # and the coach said so, after the cut
+    d.say("pause", device="lost")  # no one's words: nothing is cut off for it
+    assert speaker.interrupts == 2  # the pause itself still stops the speech, once
+    d.say("resume", device="back")
+    assert speaker.interrupts == 2
+
+
+def test_a_command_said_in_a_silence_cuts_nothing_off() -> None:
+    d = Driver()
+    d.say("start", routine="back")
+    d.run_until(at("positioning", "sky_high_stretch"))
+    d.say("how_long")
+    assert d.speaker.interrupts == 0

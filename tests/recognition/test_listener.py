@@ -13,7 +13,14 @@ import pytest
 from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples
 from voicecoach.commands.intents import CommandIntents, load_intents
 from voicecoach.commands.names import Command
-from voicecoach.recognition.listener import Decision, Listener, echoes
+from voicecoach.recognition.listener import (
+    ECHO_REMOVED,
+    PLAIN_MIC,
+    Decision,
+    Listener,
+    OverCoach,
+    echoes,
+)
 from voicecoach.recognition.recognizer import Recognition
 from voicecoach.recognition.vad import Pending, Utterance
 from voicecoach.voice.speaker import RecordingSpeaker
@@ -85,13 +92,20 @@ def chunk(at: float, rate: int = SPEECH_RATE) -> AudioChunk:
     return AudioChunk(np.zeros((rate * 30 // 1000, 1), dtype=np.int16), rate, at)
 
 
-def run(results: list[Recognition], speaking: list[bool]) -> tuple[list[Command], list[str]]:
+def run(
+    results: list[Recognition],
+    speaking: list[bool],
+    over_coach: OverCoach = PLAIN_MIC,
+    coach_words: list[str] | None = None,
+) -> tuple[list[Command], list[str]]:
     posted: list[Command] = []
     listener = Listener(
         ScriptedRecognizer(results),
         SpeakingSpeaker(speaking=speaking),
         posted.append,
         segmenter=OneUtterancePerChunk(),
+        over_coach=over_coach,
+        coach_words=None if coach_words is None else lambda: coach_words,
     )
     ignored = [d.ignored for i in range(len(speaking)) for d in listener.feed(chunk(i * 0.03))]
     return posted, ignored
@@ -112,6 +126,26 @@ def test_barge_in_needs_a_sure_hearing_over_the_coach() -> None:
     posted, ignored = run(results, [True, True])
     assert posted == [Command("stop")]
     assert ignored[0].startswith("not sure enough over the coach's voice")
+
+
+def test_with_the_echo_removed_every_accepted_command_is_heard_over_the_coach() -> None:
+    results = [heard("next", 0.7), heard("how much longer", 0.6), heard("pause", 0.66)]
+    posted, ignored = run(results, [True, True, True], ECHO_REMOVED)
+    assert posted == [Command("next"), Command("how_long"), Command("pause")]
+    assert ignored == ["", "", ""]
+
+
+def test_with_the_echo_removed_the_coach_s_own_words_are_still_not_obeyed() -> None:
+    said = ["Next up: the pelvic tilt.", "Say pause whenever you need to."]
+    results = [heard("next", 0.95), heard("pause", 0.95), heard("pause the timer", 0.95)]
+    posted, ignored = run(results, [True, True, True], ECHO_REMOVED, said)
+    assert posted == [Command("pause")]  # "the timer" are the person's own words
+    assert ignored[:2] == ["the coach's own words", "the coach's own words"]
+
+
+def test_a_hearing_the_engine_refused_stays_refused_over_the_coach() -> None:
+    posted, ignored = run([turned_down("next", 0.9)], [True], ECHO_REMOVED)
+    assert posted == [] and ignored == [""]
 
 
 def test_a_command_the_session_waits_for_passes_a_lower_bar() -> None:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk
-from voicecoach.sim.room import Room, RoomSpeaker, rms_dbfs
+from voicecoach.sim.room import Echo, Room, RoomSpeaker, rms_dbfs
 
 
 def tone(seconds: float, value: int = 1000) -> np.ndarray:
@@ -195,3 +195,40 @@ def test_room_speaker_with_real_synthesis_is_heard() -> None:
     speaker.say("breathe out")
     heard = read_all(room, speaker.speech_end())
     assert rms_dbfs(heard) > -40
+
+
+def test_a_played_sound_comes_back_later_through_the_room_and_is_the_reference() -> None:
+    echo = Echo(delay=0.05, rt60=0.3, gain_db=-6.0)
+    room = Room(SPEECH_RATE, echo=echo)
+    sound = (8000 * np.sin(np.arange(SPEECH_RATE // 5) * 0.3)).astype(np.int16)
+    room.add(sound, 0.1, played=True)
+    mic, played = room.read_both(SPEECH_RATE)
+    sent = played.samples[:, 0]
+    assert np.array_equal(sent[1600:4800], sound)  # played at once, as sent
+    assert not sent[:1600].any() and not sent[4800:].any()
+    heard = mic.samples[:, 0].astype(np.int32)
+    assert not heard[: 1600 + 800 - 1].any()  # nothing before the room's 50 ms delay
+    assert np.abs(heard[2400:5600]).max() > 1000  # then the room's version of it
+    assert np.abs(heard[5600 + 1600 :]).max() > 0  # and its tail rings on after the sound
+    assert mic.timestamp == played.timestamp == 0.0
+
+
+def test_cutting_a_played_sound_off_keeps_what_was_played_ringing() -> None:
+    room = Room(SPEECH_RATE, echo=Echo(delay=0.02, rt60=0.3))
+    sound = (8000 * np.sin(np.arange(SPEECH_RATE) * 0.3)).astype(np.int16)
+    placed = room.add(sound, 0.0, played=True)
+    room.read_both(SPEECH_RATE // 10)
+    placed.cut(room.position)
+    mic, played = room.read_both(SPEECH_RATE // 2)
+    assert not played.samples.any()  # nothing played after the cut
+    heard = np.abs(mic.samples[:, 0].astype(np.int32))
+    assert heard[:320].max() > 1000  # the last 20 ms played still arrive
+    assert heard[-1600:].max() < 50  # and die away within the room's RT60
+
+
+def test_without_an_echo_the_coach_is_heard_as_played() -> None:
+    room = Room(SPEECH_RATE)
+    sound = (8000 * np.sin(np.arange(SPEECH_RATE // 10) * 0.3)).astype(np.int16)
+    room.add(sound, 0.0, played=True)
+    mic, played = room.read_both(SPEECH_RATE // 10)
+    assert np.array_equal(mic.samples, played.samples)

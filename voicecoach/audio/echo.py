@@ -13,18 +13,27 @@ person's word frame by frame while the coach talked (35-55 dB down in loud frame
 Whisper then heard 1-4 of 12 commands said over the coach, against 8-11 of 12 after
 SpeexDSP and 1-2 of 12 with no canceller. SpeexDSP has no delay estimate: the reference
 must reach it at the delay the room adds (``delay`` frames), and its filter
-(``filter_ms``) covers the reverberation after that. Not wired into the live loop yet.
+(``filter_ms``) covers the reverberation after that.
+
+:class:`EchoRemover` is what the listening path uses: chunks of any size and rate in, the
+microphone at SPEECH_RATE without the coach out. It finds the delay itself
+(:func:`find_delay`, the earliest strong peak of the phase-transform cross-correlation of
+what was played and what was heard) while the coach talks, and holds the reference back by
+that much, less a little margin.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import time
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+import soxr
 
-from voicecoach.audio.chunk import SPEECH_RATE, Samples
+from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples
 from voicecoach.errors import AudioError
 
 FRAME = SPEECH_RATE // 100  # 10 ms: what both halves of the canceller take at a time
@@ -36,6 +45,18 @@ _PREPROCESS_SET_DENOISE = 0
 _PREPROCESS_SET_ECHO_SUPPRESS = 20
 _PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE = 22
 _PREPROCESS_SET_ECHO_STATE = 24
+
+# Finding the delay: the longest looked for, the stretch compared, how often, and how
+# loud what was played must be (dBFS) for a stretch to count.
+MAX_DELAY = 0.5
+WINDOW = 2.0
+EVERY = 0.5
+PLAYED_DBFS = -45.0
+# The reference is held back by the delay found less this many frames: an estimate a frame
+# late must not put the direct sound before the filter's first tap.
+MARGIN = 2
+# A peak of the cross-correlation counts when it stands this far over its typical value.
+PEAK_OVER_TYPICAL = 8.0
 
 _library: Any = None
 
@@ -122,3 +143,157 @@ class EchoCanceller:
     def __del__(self) -> None:
         if hasattr(self, "_lib"):
             self.close()
+
+
+def find_delay(
+    heard: npt.NDArray[np.generic], played: npt.NDArray[np.generic], longest: int
+) -> int | None:
+    """How many samples after ``played`` its echo reaches ``heard`` (same length, same
+    clock): the earliest lag, up to ``longest``, whose phase-transform cross-correlation
+    (GCC-PHAT) is at least half the strongest; the direct sound, not a louder reflection
+    after it. None when no lag stands out (nothing played, or nothing of it heard)."""
+    mic = np.asarray(heard, dtype=np.float64).reshape(-1)
+    ref = np.asarray(played, dtype=np.float64).reshape(-1)
+    size = 1 << int(np.ceil(np.log2(len(mic) + len(ref))))
+    cross = np.fft.rfft(mic, size) * np.conj(np.fft.rfft(ref, size))
+    cross /= np.abs(cross) + 1e-12
+    corr = np.fft.irfft(cross, size)[: longest + 1]
+    peak = float(corr.max())
+    typical = float(np.median(np.abs(corr))) + 1e-12
+    if peak < PEAK_OVER_TYPICAL * typical:
+        return None
+    return int(np.flatnonzero(corr >= 0.5 * peak)[0])
+
+
+class _Resampler:
+    """One stream's conversion to SPEECH_RATE mono int16, keeping state across chunks (a
+    chunk-by-chunk conversion would put clicks at the seams, which the canceller cannot
+    match between the two streams)."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._stream = (
+            None
+            if rate == SPEECH_RATE
+            else soxr.ResampleStream(rate, SPEECH_RATE, 1, dtype="float32")
+        )
+
+    def __call__(self, samples: npt.NDArray[np.generic]) -> Samples:
+        data = np.asarray(samples)
+        if data.ndim == 2:
+            data = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+        if self._stream is None and data.dtype == np.int16:
+            return np.ascontiguousarray(data, dtype=np.int16)
+        floats = data.astype(np.float32) / (32768.0 if data.dtype == np.int16 else 1.0)
+        if self._stream is not None:
+            floats = self._stream.resample_chunk(floats)
+        out: Samples = np.clip(floats * 32768.0, -32768, 32767).astype(np.int16)
+        return out
+
+
+class EchoRemover:
+    """The microphone without the coach's voice, a chunk at a time.
+
+    :meth:`process` takes a chunk of the microphone and the chunk played at the same
+    moments (the same clock and rate: one duplex stream, or a simulated room) and returns
+    the microphone's chunk at SPEECH_RATE with the echo taken out; the two halves may be of
+    any size, and audio is passed on in whole 10 ms frames. ``delay`` (seconds from playing
+    to hearing) is a first guess; while the coach talks the remover measures it every
+    :data:`EVERY` seconds and, when two measurements agree and differ from what it uses,
+    starts the canceller again with the new one. ``busy`` counts the seconds spent.
+    """
+
+    def __init__(
+        self,
+        *,
+        delay: float = 0.0,
+        find: bool = True,
+        filter_ms: int = 256,
+        suppress_db: int = -40,
+        longest: float = MAX_DELAY,
+    ) -> None:
+        self.filter_ms = filter_ms
+        self.suppress_db = suppress_db
+        self.find = find
+        self.longest = round(longest * SPEECH_RATE)
+        self.delay = round(delay * SPEECH_RATE)  # samples, as used now
+        self.found: list[int] = []  # each delay measured, in samples
+        self.busy = 0.0
+        self._canceller = self._new_canceller()
+        self._mic = np.zeros(0, np.int16)
+        self._played = np.zeros(0, np.int16)
+        self._history_mic: list[Samples] = []
+        self._history_played: list[Samples] = []
+        self._since_search = 0
+        self._resample: tuple[_Resampler, _Resampler] | None = None
+        self._out_at: float | None = None
+
+    def _new_canceller(self) -> EchoCanceller:
+        frames = max(0, self.delay // FRAME - MARGIN)
+        return EchoCanceller(filter_ms=self.filter_ms, delay=frames, suppress_db=self.suppress_db)
+
+    @property
+    def delay_seconds(self) -> float:
+        """The delay from playing to hearing that the canceller is set for."""
+        return self.delay / SPEECH_RATE
+
+    def process(self, mic: AudioChunk, played: AudioChunk) -> AudioChunk:
+        """``mic`` with the echo of ``played`` taken out, at SPEECH_RATE (a frame late)."""
+        began = time.perf_counter()
+        if self._resample is None or self._resample[0].rate != mic.rate:
+            self._resample = (_Resampler(mic.rate), _Resampler(played.rate))
+        if self._out_at is None:
+            self._out_at = mic.timestamp
+        self._mic = np.concatenate([self._mic, self._resample[0](mic.samples)])
+        self._played = np.concatenate([self._played, self._resample[1](played.samples)])
+        whole = min(len(self._mic), len(self._played)) // FRAME * FRAME
+        near, self._mic = self._mic[:whole], self._mic[whole:]
+        far, self._played = self._played[:whole], self._played[whole:]
+        out = np.empty(whole, dtype=np.int16)
+        for i in range(0, whole, FRAME):
+            out[i : i + FRAME] = self._canceller.process(near[i : i + FRAME], far[i : i + FRAME])
+        if self.find and whole:
+            self._remember(near, far)
+        chunk = AudioChunk(out.reshape(-1, 1), SPEECH_RATE, self._out_at)
+        self._out_at += whole / SPEECH_RATE
+        self.busy += time.perf_counter() - began
+        return chunk
+
+    def _remember(self, near: Samples, far: Samples) -> None:
+        """Keep the last :data:`WINDOW` seconds of both; measure the delay every :data:`EVERY`."""
+        self._history_mic.append(near)
+        self._history_played.append(far)
+        keep = round(WINDOW * SPEECH_RATE)
+        while sum(len(x) for x in self._history_mic) - len(self._history_mic[0]) >= keep:
+            self._history_mic.pop(0)
+            self._history_played.pop(0)
+        self._since_search += len(near)
+        if self._since_search < EVERY * SPEECH_RATE:
+            return
+        self._since_search = 0
+        heard = np.concatenate(self._history_mic)[-keep:]
+        played = np.concatenate(self._history_played)[-keep:]
+        if len(played) < keep or _loud_share(played) < 0.5:
+            return
+        lag = find_delay(heard, played, self.longest)
+        if lag is None:
+            return
+        self.found.append(lag)
+        agreed = len(self.found) >= 2 and abs(self.found[-2] - lag) <= FRAME
+        if agreed and abs(lag - self.delay) > FRAME:
+            self.delay = lag
+            self._canceller.close()
+            self._canceller = self._new_canceller()
+
+    def close(self) -> None:
+        """Free the canceller."""
+        self._canceller.close()
+
+
+def _loud_share(samples: Samples) -> float:
+    """The share of 10 ms frames of ``samples`` louder than :data:`PLAYED_DBFS`."""
+    frames = samples[: len(samples) // FRAME * FRAME].astype(np.float64).reshape(-1, FRAME)
+    if not len(frames):
+        return 0.0
+    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-9) - 20 * np.log10(32768.0)
+    return float(np.mean(level > PLAYED_DBFS))

@@ -40,7 +40,14 @@ PACE_BOUNDS = (0.6, 1.75)
 
 
 def handle(session: Session, name: str, slots: Slots | None = None) -> None:
-    """Act on one command (see :mod:`voicecoach.commands.names`)."""
+    """Act on one command (see :mod:`voicecoach.commands.names`).
+
+    A command said while the coach talks cuts it off first (barge-in): what it was saying
+    is no longer what the person wants to hear, and the answer comes at once. A change of
+    device (a slot ``device``) is no one's words and cuts nothing off.
+    """
+    if not (slots or {}).get("device") and session.speaker.is_speaking():
+        session.speaker.interrupt()
     session.sync()
     if name != names.STOP:
         session.stop_pending = False

@@ -7,12 +7,15 @@ worker thread while the stream goes on, and acts on it after ``early`` seconds o
 silence if it was accepted; a rejected one waits for the endpoint, in case the person
 goes on speaking.
 
-While the coach speaks (and for the speaker's short tail after), only barge-in
-commands (pause, stop) get through: the coach must never obey its own voice, and a
-person talking over it usually wants it to stop; and not when every word heard is a
-word the coach is saying then (``coach_words``: its last sentences), which is its own
-voice coming back. Everything else heard then is dropped, with the reason, for the
-transcript.
+While the coach speaks (and for the speaker's short tail after), the microphone hears
+it too, and what gets through then is the listener's ``over_coach`` policy
+(:class:`OverCoach`). On a plain microphone (:data:`PLAIN_MIC`) only barge-in commands
+(pause, stop), heard surely: the coach must never obey its own voice, and a person
+talking over it usually wants it to stop. With its echo taken out first
+(:class:`voicecoach.audio.echo.EchoRemover`, :data:`ECHO_REMOVED`) every command the
+recognizer accepts. Either way, not when every word heard is a word the coach is saying
+then (``coach_words``: its last sentences), which is its own voice coming back.
+Everything else heard then is dropped, with the reason, for the transcript.
 
 What a hearing means is decided here and only here, with the recognizer's own intents
 (those its grammar was compiled from): the engines only hear, and accept or reject.
@@ -32,16 +35,13 @@ from typing import Literal, Protocol
 
 from voicecoach.audio.chunk import AudioChunk
 from voicecoach.commands.intents import normalize
-from voicecoach.commands.names import BARGE_IN, Command
+from voicecoach.commands.names import ALL, BARGE_IN, Command
 from voicecoach.recognition.recognizer import Recognition, Recognizer, samples_for
 from voicecoach.recognition.vad import Pending, Utterance, UtteranceSegmenter
 from voicecoach.voice.speaker import Speaker
 
 log = logging.getLogger(__name__)
 
-# While the coach speaks, its own voice reaches the microphone: a barge-in must be
-# heard more surely than an ordinary command before it cuts the coach off.
-BARGE_IN_CONFIDENCE = 0.9
 # A command the session is waiting for (resume when paused, start when idle) is
 # likely: it is accepted on a lower bar than one out of the blue.
 EXPECTED_CONFIDENCE = 0.2
@@ -57,6 +57,23 @@ Rejection = Literal["no speech", "low confidence", "not a command"]
 NO_SPEECH: Rejection = "no speech"  # nothing heard: empty text
 LOW_CONFIDENCE: Rejection = "low confidence"  # a command's words, but not sure enough
 NOT_A_COMMAND: Rejection = "not a command"  # words that match no command
+
+
+@dataclass(frozen=True)
+class OverCoach:
+    """What is acted on when heard while the coach speaks: these ``commands``, at this
+    ``confidence`` or more (the recognizer's)."""
+
+    commands: frozenset[str]
+    confidence: float
+
+
+# A plain microphone hears the coach's voice mixed with the person's: only a barge-in,
+# and heard more surely than an ordinary command, cuts the coach off.
+PLAIN_MIC = OverCoach(BARGE_IN, 0.9)
+# With the echo taken out, what is heard over the coach is the person: any command the
+# recognizer accepts (benchmarks/talk_over.py; the own-voice guard stays).
+ECHO_REMOVED = OverCoach(frozenset(ALL), 0.0)
 
 
 class Segmenter(Protocol):
@@ -130,14 +147,14 @@ class Listener:
         *,
         segmenter: Segmenter | None = None,
         on_decision: Callable[[Decision], None] | None = None,
-        barge_in_confidence: float = BARGE_IN_CONFIDENCE,
         expected: Callable[[], frozenset[str]] | None = None,
         early: float | None = EARLY_DECISION,
         executor: Executor | None = None,
         coach_words: Callable[[], Sequence[str]] | None = None,
+        over_coach: OverCoach = PLAIN_MIC,
     ) -> None:
         self.coach_words = coach_words
-        self.barge_in_confidence = barge_in_confidence
+        self.over_coach = over_coach
         self.expected = expected
         self.recognizer = recognizer
         self.speaker = speaker
@@ -237,9 +254,9 @@ class Listener:
         command, rejected = self._command(result, overlaps_coach)
         ignored = ""
         if command is not None and overlaps_coach:
-            if command.name not in BARGE_IN:
+            if command.name not in self.over_coach.commands:
                 ignored = "the coach was speaking"
-            elif result.confidence < self.barge_in_confidence:
+            elif result.confidence < self.over_coach.confidence:
                 ignored = f"not sure enough over the coach's voice ({result.confidence:.2f})"
             elif self.coach_words is not None and echoes(result.text, self.coach_words()):
                 ignored = "the coach's own words"
