@@ -162,3 +162,78 @@ class FakeOutput(FakeSoundDevice):
 
     def OutputStream(self, **kwargs: Any) -> FakeOutputStream:
         return FakeOutputStream(self, **kwargs)
+
+
+class FakeDuplexStream:
+    """One callback for input and output, on a thread, four times as fast as real time.
+
+    The input is the room: what was played ``owner.echo_blocks`` blocks before, times
+    ``owner.echo_gain``, plus whatever the test put on ``owner.voice`` (blocks of samples).
+    """
+
+    def __init__(self, owner: FakeDuplex, **kwargs: Any) -> None:
+        self.owner = owner
+        self.kwargs = kwargs
+        self.latency = (0.02, 0.1)
+        self.played: list[np.ndarray[Any, Any]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        owner.duplex.append(self)
+
+    def _run(self) -> None:
+        frames, rate = int(self.kwargs["blocksize"]), float(self.kwargs["samplerate"])
+        when = SimpleNamespace(outputBufferDacTime=0.01, currentTime=0.0)
+        status = SimpleNamespace(input_overflow=False)
+        sent = 0
+        while not self._stop.is_set():
+            if (
+                self.owner.blocks_before_failure is not None
+                and sent >= self.owner.blocks_before_failure
+            ):
+                return  # the device went quiet
+            back = len(self.played) - self.owner.echo_blocks
+            echo = self.played[back] if back >= 0 else np.zeros((frames, 1), np.int16)
+            heard = echo.astype(np.float64) * self.owner.echo_gain
+            if self.owner.voice:
+                heard[:, 0] += self.owner.voice.pop(0)[:frames]
+            indata = np.clip(heard, -32768, 32767).astype(np.int16)
+            outdata = np.zeros((frames, 1), dtype=np.int16)
+            self.kwargs["callback"](indata, outdata, frames, when, status)
+            self.played.append(outdata.copy())
+            sent += 1
+            time.sleep(frames / rate / 4)
+        self.kwargs["finished_callback"]()
+
+    def start(self) -> None:
+        if self.owner.fail_open:
+            raise PortAudioError("Device unavailable [PaErrorCode -9985]")
+        self._thread.start()
+
+    def abort(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(1)
+
+
+class FakeDuplex(FakeSoundDevice):
+    """A microphone and a speaker (at 48 kHz by default) that open as one duplex stream."""
+
+    def __init__(self, rate: float = 48000.0) -> None:
+        super().__init__(
+            [device(0, "microphone", 1, 0, rate), device(1, "speakers", 0, 2, rate)],
+            default=(0, 1),
+        )
+        self.duplex: list[FakeDuplexStream] = []
+        self.echo_blocks = 3
+        self.echo_gain = 0.5
+        self.voice: list[np.ndarray[Any, Any]] = []
+
+    def check_output_settings(self, *, samplerate: float, **kwargs: Any) -> None:
+        if int(samplerate) in self.rates_refused:
+            raise PortAudioError("Invalid sample rate [PaErrorCode -9997]")
+
+    def Stream(self, **kwargs: Any) -> FakeDuplexStream:
+        return FakeDuplexStream(self, **kwargs)

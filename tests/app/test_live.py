@@ -10,16 +10,22 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from fakesd import FakeDuplex
 
+from voicecoach.app import live
 from voicecoach.app.display import Display
-from voicecoach.app.live import DEVICE_BACK, DEVICE_LOST, listen
+from voicecoach.app.live import DEVICE_BACK, DEVICE_LOST, listen, open_ears
+from voicecoach.audio import devices, duplex
+from voicecoach.audio import mic as mic_module
 from voicecoach.audio.chunk import AudioChunk
-from voicecoach.audio.mic import DeviceLost
+from voicecoach.audio.duplex import DuplexAudio
+from voicecoach.audio.mic import DeviceLost, MicrophoneSource
 from voicecoach.coaching.clock import FakeClock
 from voicecoach.coaching.plan import CoachOptions
 from voicecoach.coaching.session import Session
 from voicecoach.commands.names import Command
-from voicecoach.recognition.listener import Decision
+from voicecoach.errors import AudioError
+from voicecoach.recognition.listener import ECHO_REMOVED, PLAIN_MIC, Decision
 from voicecoach.routines.library import find_routine, routine_names
 from voicecoach.voice.speaker import PrintSpeaker, RecordingSpeaker, print_line
 
@@ -175,3 +181,57 @@ def test_off_a_terminal_lines_pass_through_and_no_status_is_drawn() -> None:
     display.heard(hearing("pause"))
     display.close()
     assert out.getvalue() == '[00:01.0] coach: Paused.\nheard "pause" (low confidence)\n'
+
+
+@pytest.fixture
+def duplex_devices(monkeypatch: pytest.MonkeyPatch) -> FakeDuplex:
+    sd = FakeDuplex(rate=16000.0)
+    for module in (devices, duplex, mic_module):
+        monkeypatch.setattr(module, "sounddevice_module", lambda: sd)
+    return sd
+
+
+def test_the_ears_take_the_coach_s_echo_out_and_let_every_command_through(
+    duplex_devices: FakeDuplex, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ears = open_ears(None, None, cancel=True)
+    assert isinstance(ears.source, DuplexAudio) and ears.player is ears.source
+    assert ears.over_coach is ECHO_REMOVED
+    assert ears.remover is not None
+    assert ears.remover.delay_seconds == pytest.approx(0.12)  # the stream's own latency, first
+    chunks = iter(ears)
+    first = next(chunks)
+    ears.close()
+    assert first.rate == 16000 and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("why", ["no library", "devices apart"])
+def test_without_echo_cancellation_the_plain_microphone_is_used_and_one_line_says_so(
+    duplex_devices: FakeDuplex,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    why: str,
+) -> None:
+    if why == "no library":
+
+        def missing() -> None:
+            raise AudioError("the echo canceller's library is missing; install libspeexdsp1")
+
+        monkeypatch.setattr(live, "speexdsp", missing)
+    else:
+        monkeypatch.setattr(FakeDuplex, "Stream", None)  # only separate streams
+    ears = open_ears(None, None, cancel=True)
+    ears.close()
+    assert isinstance(ears.source, MicrophoneSource) and ears.player is None
+    assert ears.over_coach is PLAIN_MIC and ears.remover is None
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("voicecoach: echo cancellation is off (")
+    assert err[0].endswith("only pause and stop are heard")
+
+
+def test_asked_for_no_echo_cancellation_the_plain_microphone_is_used_quietly(
+    duplex_devices: FakeDuplex, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ears = open_ears(None, None, cancel=False)
+    ears.close()
+    assert isinstance(ears.source, MicrophoneSource) and capsys.readouterr().err == ""

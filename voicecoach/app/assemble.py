@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from voicecoach.app.checks import check_settings
+from voicecoach.audio.playback import Player
 from voicecoach.coaching import events as ev
 from voicecoach.coaching import talk
 from voicecoach.coaching.clock import Clock, RealClock
@@ -32,7 +33,7 @@ SAFETY_MARKER = "safety-note-given"
 
 def coach_voice(
     settings: Settings, printer: PrintSpeaker, *, quiet: bool, device: str | None = None,
-    print_only_on_failure: bool = False,
+    print_only_on_failure: bool = False, player: Player | None = None,
 ) -> Speaker:  # fmt: skip
     """The coach's voice (Piper, else pyttsx3: :mod:`voicecoach.voice.catalog`) with the
     printed transcript beside it.
@@ -48,6 +49,7 @@ def coach_voice(
             rate_wpm=settings.speech_rate,
             volume=settings.volume,
             device=device,
+            player=player,
         )
     except Exception as exc:  # no speech engine
         if not print_only_on_failure:

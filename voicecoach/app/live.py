@@ -1,10 +1,19 @@
 """``voicecoach run``: the live coach on a microphone and a speaker.
 
-Threads: the microphone's audio callback only queues chunks (in :mod:`voicecoach.audio.mic`);
-a listener thread runs VAD and recognition and posts commands; the main thread owns
-the session (:class:`voicecoach.coaching.coach.Coach`); pyttsx3 speaks from its own thread.
+Threads: the sound stream's callback only queues chunks (in :mod:`voicecoach.audio.duplex`,
+or :mod:`voicecoach.audio.mic` on the plain path); a listener thread takes the coach's echo
+out, runs VAD and recognition and posts commands; the main thread owns the session
+(:class:`voicecoach.coaching.coach.Coach`); the voice renders and plays on its own threads.
 Every line printed during the session goes through the display, so that none lands on
 the terminal row of its status line.
+
+The person can talk over the coach: the microphone and the loudspeaker run as one duplex
+stream, so what was played is known beside what was heard, and
+:class:`voicecoach.audio.echo.EchoRemover` takes the coach's voice out before the listener
+hears it; then every command is heard while the coach speaks (:data:`ECHO_REMOVED`). When
+that cannot be (``--no-echo-cancel``, ``--quiet``, no libspeexdsp, devices that will not
+run as one stream), one line says so and the plain path is used: the microphone alone, and
+over the coach only pause and stop (:data:`PLAIN_MIC`).
 """
 
 from __future__ import annotations
@@ -13,13 +22,19 @@ import argparse
 import logging
 import sys
 import threading
-from typing import TextIO
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol, TextIO
 
 from voicecoach.app.assemble import begin, build_session, coach_voice, named_routine
 from voicecoach.app.checks import session_settings
 from voicecoach.app.demo import stamp
 from voicecoach.app.display import Display
+from voicecoach.audio.chunk import AudioChunk
+from voicecoach.audio.duplex import DuplexAudio
+from voicecoach.audio.echo import EchoRemover, speexdsp
 from voicecoach.audio.mic import DeviceLost, MicrophoneSource
+from voicecoach.audio.playback import Player
 from voicecoach.coaching.clock import RealClock
 from voicecoach.coaching.coach import Coach
 from voicecoach.coaching.handlers import handle
@@ -29,7 +44,7 @@ from voicecoach.commands.names import PAUSE, RESUME, Command
 from voicecoach.commands.typed import read_commands
 from voicecoach.errors import AudioError
 from voicecoach.recognition.engines import make_recognizer
-from voicecoach.recognition.listener import Listener
+from voicecoach.recognition.listener import ECHO_REMOVED, PLAIN_MIC, Listener, OverCoach
 from voicecoach.routines.library import routine_names
 from voicecoach.voice.speaker import PrintSpeaker
 
@@ -40,8 +55,75 @@ DEVICE_LOST = Command(PAUSE, {"device": "lost"})
 DEVICE_BACK = Command(RESUME, {"device": "back"})
 
 
+@dataclass
+class Ears:
+    """What the listener hears through: the duplex stream and the echo remover, or the
+    plain microphone. ``player`` is what the coach's voice plays through (None: its own
+    output stream); ``over_coach`` what may be acted on over the coach's voice."""
+
+    source: DuplexAudio | MicrophoneSource
+    remover: EchoRemover | None = None
+
+    @property
+    def player(self) -> Player | None:
+        return self.source if isinstance(self.source, DuplexAudio) else None
+
+    @property
+    def over_coach(self) -> OverCoach:
+        return PLAIN_MIC if self.remover is None else ECHO_REMOVED
+
+    def open(self) -> None:
+        """Open the devices again (after they were lost): a new stream, a new delay."""
+        self.source.open()
+        if self.remover is not None and isinstance(self.source, DuplexAudio):
+            self.remover.close()
+            self.remover = EchoRemover(delay=self.source.latency)
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __iter__(self) -> Iterator[AudioChunk]:
+        """The microphone's chunks, the coach's echo taken out when it can be."""
+        if isinstance(self.source, MicrophoneSource):
+            yield from self.source
+            return
+        for heard, played in self.source:
+            yield heard if self.remover is None else self.remover.process(heard, played)
+
+
+def open_ears(
+    microphone: str | None, speaker: str | None, *, cancel: bool, err: TextIO | None = None
+) -> Ears:
+    """The duplex stream with an echo remover when ``cancel`` and it can be had (else one
+    line on ``err`` saying why not, and the plain microphone); AudioError when there is
+    no microphone at all."""
+    if cancel:
+        try:
+            speexdsp()  # a missing library is said before the devices are opened
+            duplex = DuplexAudio(microphone, speaker).open()
+        except AudioError as exc:
+            print(
+                f"voicecoach: echo cancellation is off ({exc}); over the coach's voice "
+                "only pause and stop are heard",
+                file=err or sys.stderr,
+            )
+        else:
+            return Ears(duplex, EchoRemover(delay=duplex.latency))  # a first guess at it
+    return Ears(MicrophoneSource(microphone).open())
+
+
+class Source(Protocol):
+    """Where the listener thread reads chunks: :class:`Ears`, or a stand-in in tests."""
+
+    def open(self) -> object: ...
+
+    def close(self) -> None: ...
+
+    def __iter__(self) -> Iterator[AudioChunk]: ...
+
+
 def listen(
-    mic: MicrophoneSource,
+    mic: Source,
     listener: Listener,
     coach: Coach,
     stop: threading.Event,
@@ -82,12 +164,14 @@ def run_live(args: argparse.Namespace) -> int:
     named = getattr(args, "routine", None)
     routine = named_routine(named) if named else None  # before the microphone: a typo fails fast
     intents = load_intents(getattr(args, "intents", None), routine_names())
-    mic = MicrophoneSource(getattr(args, "input", None)).open()  # no microphone: AudioError
+    quiet = getattr(args, "quiet", False)
+    cancel = not quiet and not getattr(args, "no_echo_cancel", False)
+    output = getattr(args, "output", None)
+    mic = open_ears(getattr(args, "input", None), output, cancel=cancel)  # none: AudioError
     clock = RealClock(getattr(args, "speed", 1.0))
     display = Display()
     printer = PrintSpeaker(lambda: stamp(clock.now()), display.lines())
-    quiet = getattr(args, "quiet", False)
-    speaker = coach_voice(settings, printer, quiet=quiet, device=getattr(args, "output", None))
+    speaker = coach_voice(settings, printer, quiet=quiet, device=output, player=mic.player)
     assembled = build_session(settings, speaker, clock)
     recognizer = make_recognizer(
         getattr(args, "engine", None), getattr(args, "model", None), intents
@@ -100,6 +184,7 @@ def run_live(args: argparse.Namespace) -> int:
         on_decision=display.heard,
         expected=lambda: expected_commands(assembled.session.state),
         coach_words=assembled.session.recently_said,
+        over_coach=mic.over_coach,
     )
     stop = threading.Event()
     err = display.lines(sys.stderr)

@@ -61,6 +61,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _session_options(run)
     run.add_argument("--input", help="microphone: a device index or part of its name")
     run.add_argument("--output", help="speaker: a device index or part of its name")
+    run.add_argument(
+        "--no-echo-cancel", action="store_true",
+        help="do not take the coach's voice out of the microphone (then over it only pause "
+        "and stop are heard); for headphones, or to compare",
+    )  # fmt: skip
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="play a whole scripted session")
     demo.add_argument("--text", action="store_true", help="typed lines, no audio (instant)")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voicecoach.audio.chunk import AudioChunk
+from voicecoach.audio.playback import Player
 from voicecoach.errors import AudioError, ModelError
 from voicecoach.settings import DEFAULTS
 from voicecoach.voice import piper_voices
@@ -153,18 +154,24 @@ def open_speaker(
     rate_wpm: int | None = None,
     volume: float = 1.0,
     device: str | int | None = None,
+    player: Player | None = None,
     warn: Warn = _stderr,
 ) -> Speaker:
-    """A started speaker for the setting ``wanted`` (:func:`choose`). The speaker's own
-    AudioError (no output device, no speech engine at all) is raised."""
+    """A started speaker for the setting ``wanted`` (:func:`choose`), playing on ``device``
+    or through ``player`` (the live loop's duplex stream). The speaker's own AudioError (no
+    output device, no speech engine at all) is raised."""
     choice = choose(wanted, warn)
     if choice.piper is not None:
         from voicecoach.voice.piper_speaker import PiperSpeaker
 
-        return PiperSpeaker(loaded=choice.piper, rate_wpm=rate_wpm, volume=volume, device=device)
+        return PiperSpeaker(
+            loaded=choice.piper, rate_wpm=rate_wpm, volume=volume, device=device, player=player
+        )
     from voicecoach.voice.tts import Pyttsx3Speaker
 
-    return Pyttsx3Speaker(rate_wpm=rate_wpm, voice=choice.espeak, volume=volume, device=device)
+    return Pyttsx3Speaker(
+        rate_wpm=rate_wpm, voice=choice.espeak, volume=volume, device=device, player=player
+    )
 
 
 class CoachVoice:

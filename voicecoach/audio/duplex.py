@@ -1,0 +1,271 @@
+"""One sound stream for the microphone and the loudspeaker: what is played and what is
+heard, on one clock.
+
+An echo canceller needs, beside each stretch of the microphone, what the loudspeaker was
+playing then. Two separate streams each keep their own clock and start when they are
+opened (the player opens one per sentence), so the gap between them would change from
+sentence to sentence. A PortAudio duplex stream (``sounddevice.Stream``) asks for a block
+of output and hands over a block of input in the same callback: each block of the
+microphone is queued with the block played in that callback, and the delay between the
+two (the devices' buffers, then the air) stays the same for as long as the stream runs.
+:class:`voicecoach.audio.echo.EchoRemover` measures it.
+
+:class:`DuplexAudio` is both ends: a source of ``(heard, played)`` chunk pairs for the
+listener, and a :class:`voicecoach.audio.playback.Player` for the coach's voice. A
+sentence to play is handed to the callback, which takes it block by block (silence when
+there is none) and drops it at the next block when it is cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from voicecoach.audio.chunk import CHUNK_MS, SPEECH_RATE, AudioChunk, Samples, convert
+from voicecoach.audio.devices import DeviceInfo, find_device, sounddevice_module
+from voicecoach.audio.mic import DeviceLost
+from voicecoach.audio.playback import OUTPUT_LATENCY, Cancelled, Started
+from voicecoach.errors import AudioError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Sentence:
+    """A sentence being played: its samples at the stream's rate and how far it got."""
+
+    samples: Samples
+    position: int = 0
+    first_sound: float | None = None  # time.monotonic() when its first sample sounds
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class DuplexAudio:
+    """The microphone and the loudspeaker as one stream (see the module's description).
+
+    ``input`` and ``output`` are device indices, (parts of) names, or None for the
+    defaults. Iterating yields ``(heard, played)``: a chunk of the microphone and the
+    chunk played in the same callback, same rate, same timestamps. It raises
+    :class:`voicecoach.audio.mic.DeviceLost` when the stream fails or stalls for
+    ``stall_timeout`` seconds; close it and :meth:`open` it again until the devices are
+    back. :meth:`play` blocks until the sentence has been played or is cancelled.
+    """
+
+    def __init__(
+        self,
+        input: str | int | None = None,
+        output: str | int | None = None,
+        *,
+        rate: int = SPEECH_RATE,
+        chunk_ms: int = CHUNK_MS,
+        stall_timeout: float = 2.0,
+        max_queue_seconds: float = 10.0,
+    ) -> None:
+        self.input_spec = input
+        self.output_spec = output
+        self.preferred_rate = rate
+        self.rate = rate
+        self.chunk_ms = chunk_ms
+        self.stall_timeout = stall_timeout
+        self.dropped_chunks = 0
+        self.latency = 0.0  # seconds, input plus output, as PortAudio reports them
+        self.devices: tuple[DeviceInfo, DeviceInfo] | None = None
+        self._max_chunks = max(1, int(max_queue_seconds * 1000 / chunk_ms))
+        self._queue: queue.Queue[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = queue.Queue(
+            self._max_chunks
+        )
+        self._stream: Any = None
+        self._frames = 0
+        self._failure: str | None = None
+        self._closing = threading.Event()
+        self._lock = threading.Lock()
+        self._sentence: _Sentence | None = None
+
+    # -- opening -------------------------------------------------------------
+
+    def _rate_for(self, sd: Any, mic: DeviceInfo, speaker: DeviceInfo) -> int:
+        """The preferred rate if both devices take it, else the speaker's own."""
+        for rate in (self.preferred_rate, int(speaker.default_rate)):
+            try:
+                sd.check_input_settings(
+                    device=mic.index, samplerate=rate, channels=1, dtype="int16"
+                )
+                sd.check_output_settings(
+                    device=speaker.index, samplerate=rate, channels=1, dtype="int16"
+                )
+                return rate
+            except Exception as exc:  # PortAudioError or ValueError: not at this rate
+                log.info("the devices cannot both run at %d Hz (%s)", rate, exc)
+        raise AudioError(
+            f"the microphone {mic.name!r} and the speaker {speaker.name!r} cannot run at one "
+            "rate; choose others with --input and --output"
+        )
+
+    def open(self) -> DuplexAudio:
+        """Open and start the stream; AudioError (one line) when that is impossible."""
+        sd = sounddevice_module()
+        mic = find_device(self.input_spec, "input")
+        speaker = find_device(self.output_spec, "output")
+        self.devices = (mic, speaker)
+        self.rate = self._rate_for(sd, mic, speaker)
+        self._queue = queue.Queue(self._max_chunks)
+        self._frames = 0
+        self._failure = None
+        self._closing.clear()
+        try:
+            self._stream = sd.Stream(
+                device=(mic.index, speaker.index),
+                samplerate=self.rate,
+                channels=(1, 1),
+                dtype="int16",
+                blocksize=self.rate * self.chunk_ms // 1000,
+                latency=("low", OUTPUT_LATENCY),
+                callback=self._on_audio,
+                finished_callback=self._on_finished,
+            )
+            self._stream.start()
+        except Exception as exc:  # PortAudioError carries the reason text
+            self._stream = None
+            raise AudioError(
+                f"cannot open the microphone {mic.name!r} and the speaker {speaker.name!r} "
+                f"together: {exc}; check they are connected and not used by another program"
+            ) from exc
+        latency = self._stream.latency
+        self.latency = float(latency[0]) + float(latency[1])
+        log.info(
+            "listening on %s and speaking on %s at %d Hz, one stream (latency %.0f ms)",
+            mic.name,
+            speaker.name,
+            self.rate,
+            self.latency * 1000,
+        )
+        return self
+
+    # -- the callback --------------------------------------------------------
+
+    def _on_audio(
+        self, indata: np.ndarray[Any, Any], outdata: np.ndarray[Any, Any], frames: int,
+        when: Any, status: Any,
+    ) -> None:  # fmt: skip
+        if status.input_overflow:
+            self.dropped_chunks += 1
+        filled = 0
+        with self._lock:
+            sentence = self._sentence
+            if sentence is not None:
+                filled = min(frames, len(sentence.samples) - sentence.position)
+                part = sentence.samples[sentence.position : sentence.position + filled]
+                outdata[:filled, 0] = part
+                if sentence.first_sound is None and filled:
+                    ahead = when.outputBufferDacTime - when.currentTime
+                    sentence.first_sound = time.monotonic() + (ahead if 0 < ahead < 1 else 0.0)
+                sentence.position += filled
+                if sentence.position >= len(sentence.samples):
+                    sentence.done.set()
+                    self._sentence = None
+        outdata[filled:] = 0
+        try:
+            self._queue.put_nowait((indata.copy(), outdata.copy()))
+        except queue.Full:
+            self.dropped_chunks += 1
+
+    def _on_finished(self) -> None:
+        if not self._closing.is_set():
+            self._failure = "the audio stream stopped"
+        with self._lock:
+            if self._sentence is not None:
+                self._sentence.done.set()
+                self._sentence = None
+
+    # -- the microphone's side -----------------------------------------------
+
+    def read(self, timeout: float | None = None) -> tuple[AudioChunk, AudioChunk]:
+        """The next chunk heard and the chunk played with it; DeviceLost if the stream
+        fails or stays silent too long."""
+        if self._stream is None and self._queue.empty():
+            raise AudioError("the sound devices are not open")
+        wait = self.stall_timeout if timeout is None else timeout
+        try:
+            heard, played = self._queue.get(timeout=wait)
+        except queue.Empty:
+            name = self.devices[0].name if self.devices else "the microphone"
+            reason = self._failure or f"no audio for {wait:g} s"
+            raise DeviceLost(f"lost the microphone {name!r} ({reason})") from None
+        at = self._frames / self.rate
+        self._frames += len(heard)
+        return AudioChunk(heard, self.rate, at), AudioChunk(played, self.rate, at)
+
+    def __iter__(self) -> Iterator[tuple[AudioChunk, AudioChunk]]:
+        if self._stream is None:
+            self.open()
+        while not self._closing.is_set():
+            try:
+                pair = self.read()
+            except DeviceLost:
+                if self._closing.is_set():
+                    return  # closed from another thread while waiting
+                raise
+            yield pair
+
+    # -- the loudspeaker's side (a Player) -----------------------------------
+
+    def play(self, audio: AudioChunk, cancelled: Cancelled, started: Started) -> bool:
+        """Play ``audio`` through the stream; True if it played to the end."""
+        if self._stream is None:
+            raise AudioError("cannot play speech: the sound devices are not open")
+        exact = audio.rate == self.rate and audio.channels == 1
+        samples = (
+            audio.samples.reshape(-1) if exact else convert(audio.samples, audio.rate, self.rate)
+        )
+        sentence = _Sentence(np.asarray(samples, dtype=np.int16))
+        if not len(sentence.samples):
+            return True
+        with self._lock:
+            self._sentence = sentence
+        reported = False
+        while not sentence.done.wait(0.005):
+            if sentence.first_sound is not None and not reported:
+                started(sentence.first_sound)
+                reported = True
+            if cancelled() or self._stream is None:
+                with self._lock:
+                    if self._sentence is sentence:
+                        self._sentence = None
+                break
+        if sentence.first_sound is not None and not reported:
+            started(sentence.first_sound)
+        return not cancelled() and sentence.position >= len(sentence.samples)
+
+    # -- closing -------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the stream; safe to call twice or after a failure. A sentence playing
+        ends there (its play() returns False)."""
+        self._closing.set()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+                stream.close()
+            except Exception as exc:  # a lost device may refuse even this
+                log.debug("closing the duplex stream failed: %s", exc)
+        with self._lock:
+            if self._sentence is not None:
+                self._sentence.done.set()
+                self._sentence = None
+
+    def __enter__(self) -> DuplexAudio:
+        return self.open() if self._stream is None else self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
