@@ -63,7 +63,7 @@ from voicecoach.coaching.session import Session
 from voicecoach.commands import names
 from voicecoach.commands.intents import load_intents
 from voicecoach.recognition.engines import make_recognizer
-from voicecoach.recognition.listener import ECHO_REMOVED, PLAIN_MIC, Decision, Listener
+from voicecoach.recognition.listener import Decision, Listener, over_coach_for
 from voicecoach.recognition.recognizer import Recognizer
 from voicecoach.routines.library import find_routine, routine_names
 from voicecoach.sim.room import Echo, Room, RoomSpeaker, rms_dbfs
@@ -270,7 +270,7 @@ def run_session(
         on_decision=decided,
         expected=lambda: expected_commands(session.state),
         coach_words=session.recently_said,
-        over_coach=ECHO_REMOVED if cancel else PLAIN_MIC,
+        over_coach=lambda: over_coach_for(remover),
     )
     remover = EchoRemover() if cancel else None
     start_fresh(session, named_routine("back"))
@@ -305,15 +305,15 @@ def run_session(
     tally.seconds += room.time
     if remover is not None:
         tally.busy += remover.busy
-        tally.delays.append((delay, remover.delay_seconds))
+        tally.delays.append((delay, remover.measured_seconds or 0.0))
         remover.close()
     if verbose:
         spoken_over = [s for s in person.said if s.over]
         silent = [s for s in person.said if not s.over]
         path = "cancel" if cancel else "plain"
+        found = (remover.measured_seconds or 0.0) * 1000 if remover else float("nan")
         print(
-            f"  session {index + 1} ({path}): delay {delay * 1000:.0f} ms"
-            f" (found {remover.delay_seconds * 1000 if remover else float('nan'):.0f}), RT60 "
+            f"  session {index + 1} ({path}): delay {delay * 1000:.0f} ms (found {found:.0f}), RT60 "
             f"{rt60:.2f} s, echo +{over_person:.1f} dB; {room.time:.0f} s, {session.state}; over "
             f"{sum(s.acted == s.means for s in spoken_over)}/{len(spoken_over)}, silent "
             f"{sum(s.acted == s.means for s in silent)}/{len(silent)}, self-triggers "

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,12 @@ ALSA_PLUGIN = (
     "/etc/alsa/conf.d/50-pulseaudio.conf",
 )
 LOUD_DBFS = -40.0
+QUIET_SECONDS = 0.9  # silence on the speaker before the person talks
+ECHO_LEVEL = "40%"  # how loud the coach's voice comes back into the microphone
+LOOPBACK = (
+    "pactl", "load-module", "module-loopback", "source=vc_speaker.monitor", "sink=vc_room",
+    "latency_msec=60", "source_dont_move=true", "sink_dont_move=true",
+)  # fmt: skip
 
 
 def _missing() -> str | None:
@@ -107,3 +114,68 @@ class MonitorRecorder:
         self._proc.stdout.close()
         usable = len(self._data) - len(self._data) % 2
         return np.frombuffer(bytes(self._data[:usable]), dtype="<i2")
+
+
+@pytest.fixture
+def echo(pulse: dict[str, str]) -> Iterator[None]:
+    """The coach's speaker heard by the room's microphone, quieter and later, as in a real
+    room (PulseAudio's loopback adds its own delay, 60 ms or more, and resamples)."""
+    loaded = subprocess.run(
+        [*LOOPBACK], env=pulse, check=True, capture_output=True, text=True, timeout=10
+    )
+    module = loaded.stdout.strip()
+    inputs = subprocess.run(
+        ["pactl", "list", "short", "sink-inputs"],
+        env=pulse,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=10,
+    ).stdout
+    for row in inputs.splitlines():
+        fields = row.split()
+        if len(fields) > 2 and fields[2] == module:
+            subprocess.run(
+                ["pactl", "set-sink-input-volume", fields[0], ECHO_LEVEL],
+                env=pulse,
+                check=True,
+                timeout=10,
+            )
+    try:
+        yield
+    finally:
+        subprocess.run(["pactl", "unload-module", module], env=pulse, timeout=10, check=False)
+
+
+class SpeakerMonitor(MonitorRecorder):
+    """Records the coach's speaker and tells whether it has been quiet lately."""
+
+    def recent(self, seconds: float) -> np.ndarray:
+        usable = len(self._data) - len(self._data) % 2
+        want = int(seconds * SPEECH_RATE) * 2
+        return np.frombuffer(bytes(self._data[max(0, usable - want) : usable]), dtype="<i2")
+
+    def quiet_for(self, seconds: float) -> bool:
+        tail = self.recent(seconds)
+        if len(tail) < int(seconds * SPEECH_RATE) * 0.9:
+            return False
+        step = SPEECH_RATE * 30 // 1000
+        frames = [tail[i : i + step] for i in range(0, len(tail) - step + 1, step)]
+        return all(rms_dbfs(f) <= LOUD_DBFS for f in frames)
+
+    def wait_quiet(self, seconds: float = QUIET_SECONDS, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.quiet_for(seconds):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def loud_for(self, seconds: float) -> bool:
+        """Whether the coach has been speaking all through the last ``seconds``."""
+        tail = self.recent(seconds)
+        if len(tail) < int(seconds * SPEECH_RATE) * 0.9:
+            return False
+        step = SPEECH_RATE * 30 // 1000
+        frames = [tail[i : i + step] for i in range(0, len(tail) - step + 1, step)]
+        return sum(rms_dbfs(f) > LOUD_DBFS for f in frames) >= 0.8 * len(frames)

@@ -18,31 +18,23 @@ import subprocess
 import sys
 import time
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pulse as pulse_devices
 import pytest
 from transcript import Transcript
 
 from voicecoach.audio.chunk import SPEECH_RATE
 from voicecoach.history.store import HistoryStore
-from voicecoach.sim.room import rms_dbfs
 from voicecoach.voice import synth
 
 pulse = pulse_devices.pulse  # the module-scoped virtual devices fixture
+echo = pulse_devices.echo  # the coach's voice comes back into the microphone
 pytestmark = pytest.mark.slow
 
 PERSON_VOICE = "en-us+f2"  # a female US voice; the coach speaks espeak-ng's default (male, en-gb)
 RATE = SPEECH_RATE
-QUIET_SECONDS = 0.9  # silence on the speaker before the person talks
 TRIES = 3
-ECHO_LEVEL = "40%"
-LOOPBACK = (
-    "pactl", "load-module", "module-loopback", "source=vc_speaker.monitor", "sink=vc_room",
-    "latency_msec=60", "source_dont_move=true", "sink_dont_move=true",
-)  # fmt: skip
 # What the person says for each step, and other words for it when not understood.
 PHRASES = {
     "start": ("start back routine", "begin my back routine", "start the routine"),
@@ -57,29 +49,7 @@ TRY_STYLES = (
 )  # words per minute and pitch, per try  # how loud the coach's voice comes back into the microphone
 
 
-class Monitor(pulse_devices.MonitorRecorder):
-    """Records the coach's speaker and tells whether it has been quiet lately."""
-
-    def recent(self, seconds: float) -> np.ndarray:
-        usable = len(self._data) - len(self._data) % 2
-        want = int(seconds * RATE) * 2
-        return np.frombuffer(bytes(self._data[max(0, usable - want) : usable]), dtype="<i2")
-
-    def quiet_for(self, seconds: float) -> bool:
-        tail = self.recent(seconds)
-        if len(tail) < int(seconds * RATE) * 0.9:
-            return False
-        step = RATE * 30 // 1000
-        frames = [tail[i : i + step] for i in range(0, len(tail) - step + 1, step)]
-        return all(rms_dbfs(f) <= pulse_devices.LOUD_DBFS for f in frames)
-
-    def wait_quiet(self, seconds: float = QUIET_SECONDS, timeout: float = 30.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.quiet_for(seconds):
-                return True
-            time.sleep(0.05)
-        return False
+Monitor = pulse_devices.SpeakerMonitor
 
 
 class Person:
@@ -141,41 +111,6 @@ class Person:
             f"{phrases!r} never led to {expect!r} after {TRIES} tries; transcript:\n"
             + transcript.text()
         )
-
-
-@pytest.fixture
-def echo(pulse: dict[str, str]) -> Iterator[None]:
-    """The coach's speaker heard by the room's microphone, quieter, as in a real room."""
-    loaded = subprocess.run(
-        [*LOOPBACK],
-        env=pulse,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
-    module = loaded.stdout.strip()
-    inputs = subprocess.run(
-        ["pactl", "list", "short", "sink-inputs"],
-        env=pulse,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=10,
-    ).stdout
-    for row in inputs.splitlines():
-        fields = row.split()
-        if len(fields) > 2 and fields[2] == module:
-            subprocess.run(
-                ["pactl", "set-sink-input-volume", fields[0], ECHO_LEVEL],
-                env=pulse,
-                check=True,
-                timeout=10,
-            )
-    try:
-        yield
-    finally:
-        subprocess.run(["pactl", "unload-module", module], env=pulse, timeout=10, check=False)
 
 
 def _start_coach(pulse: dict[str, str], home: Path) -> subprocess.Popen[str]:

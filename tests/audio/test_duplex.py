@@ -93,7 +93,8 @@ def test_devices_that_refuse_the_speech_rate_run_at_the_speaker_s_own(fake: Fake
 def test_a_stream_that_stops_delivering_is_a_lost_device(fake: FakeDuplex) -> None:
     fake.blocks_before_failure = 2
     audio = DuplexAudio(stall_timeout=0.2).open()
-    audio.read(), audio.read()
+    audio.read()
+    audio.read()
     with pytest.raises(DeviceLost, match="microphone"):
         audio.read()
     audio.close()

@@ -124,7 +124,8 @@ def test_the_remover_finds_the_room_s_delay_and_takes_the_echo_out(
         heard.append(convert(mic.samples, rate, SPEECH_RATE))
         left.append(out.samples[:, 0])
     remover.close()
-    assert remover.delay_seconds == pytest.approx(delay_ms / 1000, abs=0.011)
+    assert remover.measured_seconds == pytest.approx(delay_ms / 1000, abs=0.011)
+    assert remover.settled
     mic_all = np.concatenate(heard)[: sum(len(x) for x in left)]
     out_all = np.concatenate(left)
     settled = slice(6 * SPEECH_RATE, len(out_all))
@@ -159,4 +160,22 @@ def test_with_nothing_played_the_microphone_passes_through_only_denoised() -> No
     at = len(floor) + LATENCY
     alike = float(np.corrcoef(out[at : at + len(said)], said)[0, 1])
     assert alike > 0.9, f"the word's waveform kept: correlation {alike:.2f}"
-    assert remover.found == []  # nothing played: no delay to find
+    assert remover.found == [] and not remover.settled  # nothing played: nothing learned
+
+
+@needs_espeak
+def test_a_delay_the_filter_reaches_does_not_start_it_again_and_one_it_does_not_reach_does() -> (
+    None
+):
+    room, ends = coach_in_room(SPEECH_RATE, 0.15)
+    near = EchoRemover(delay=0.12)  # held back 100 ms: the sound at 150 ms is in reach
+    far = EchoRemover(delay=0.0)  # reach 128 ms: 150 ms is beyond it
+    while room.time < ends:
+        mic, played = room.read_both(480)
+        near.process(mic, played)
+        far.process(mic, played)
+    near.close()
+    far.close()
+    assert near.delay_seconds == pytest.approx(0.12) and near.settled
+    assert far.delay_seconds == pytest.approx(0.15, abs=0.011) and far.settled
+    assert near.measured_seconds == pytest.approx(0.15, abs=0.011)

@@ -44,7 +44,7 @@ from voicecoach.commands.names import PAUSE, RESUME, Command
 from voicecoach.commands.typed import read_commands
 from voicecoach.errors import AudioError
 from voicecoach.recognition.engines import make_recognizer
-from voicecoach.recognition.listener import ECHO_REMOVED, PLAIN_MIC, Listener, OverCoach
+from voicecoach.recognition.listener import Listener, OverCoach, over_coach_for
 from voicecoach.routines.library import routine_names
 from voicecoach.voice.speaker import PrintSpeaker
 
@@ -68,9 +68,10 @@ class Ears:
     def player(self) -> Player | None:
         return self.source if isinstance(self.source, DuplexAudio) else None
 
-    @property
     def over_coach(self) -> OverCoach:
-        return PLAIN_MIC if self.remover is None else ECHO_REMOVED
+        """Every command over the coach once the remover has learned the room (the first
+        seconds of the coach talking); only pause and stop before, or without one."""
+        return over_coach_for(self.remover)
 
     def open(self) -> None:
         """Open the devices again (after they were lost): a new stream, a new delay."""
@@ -201,11 +202,11 @@ def run_live(args: argparse.Namespace) -> int:
         raise
     finally:
         stop.set()
+        speaker.close()  # what it still has to say plays out, through the stream if shared
         mic.close()
         thread.join(timeout=1.0)
         if not thread.is_alive():
             listener.close()  # its decoding thread; a listener still feeding keeps it
-        speaker.close()
         assembled.store.close()
         display.close()
     return 0

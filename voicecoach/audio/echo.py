@@ -57,6 +57,12 @@ PLAYED_DBFS = -45.0
 MARGIN = 2
 # A peak of the cross-correlation counts when it stands this far over its typical value.
 PEAK_OVER_TYPICAL = 8.0
+# The canceller has learned the room when, over the last SETTLE_WINDOW seconds of the coach
+# talking (0.1 s blocks), its echo is SETTLED_DB down, or left quieter than QUIET_DBFS (a
+# faint echo cannot be taken far below the room's own noise).
+SETTLE_WINDOW = 3.0
+SETTLED_DB = 15.0
+QUIET_DBFS = -60.0
 
 _library: Any = None
 
@@ -199,8 +205,9 @@ class EchoRemover:
     the microphone's chunk at SPEECH_RATE with the echo taken out; the two halves may be of
     any size, and audio is passed on in whole 10 ms frames. ``delay`` (seconds from playing
     to hearing) is a first guess; while the coach talks the remover measures it every
-    :data:`EVERY` seconds and, when two measurements agree and differ from what it uses,
-    starts the canceller again with the new one. ``busy`` counts the seconds spent.
+    :data:`EVERY` seconds and, when two measurements agree on a delay the filter does not
+    reach as the reference is held back now, starts the canceller again with it.
+    :attr:`settled` tells when it has learned the room. ``busy`` counts the seconds spent.
     """
 
     def __init__(
@@ -218,7 +225,11 @@ class EchoRemover:
         self.longest = round(longest * SPEECH_RATE)
         self.delay = round(delay * SPEECH_RATE)  # samples, as used now
         self.found: list[int] = []  # each delay measured, in samples
+        self.measured: int | None = None  # the last delay two measurements agreed on
         self.busy = 0.0
+        self.settled = False  # see :data:`SETTLED_DB`; False again after a restart
+        self._blocks: list[tuple[float, float]] = []  # (heard, left) energy per 0.1 s
+        self._block = [0.0, 0.0, 0.0]  # the block being summed: heard, left, frames
         self._canceller = self._new_canceller()
         self._mic = np.zeros(0, np.int16)
         self._played = np.zeros(0, np.int16)
@@ -234,8 +245,14 @@ class EchoRemover:
 
     @property
     def delay_seconds(self) -> float:
-        """The delay from playing to hearing that the canceller is set for."""
+        """The delay from playing to hearing that the canceller is set for (the reference
+        is held back by this, less :data:`MARGIN` frames)."""
         return self.delay / SPEECH_RATE
+
+    @property
+    def measured_seconds(self) -> float | None:
+        """The delay from playing to hearing as measured (None: not yet)."""
+        return None if self.measured is None else self.measured / SPEECH_RATE
 
     def process(self, mic: AudioChunk, played: AudioChunk) -> AudioChunk:
         """``mic`` with the echo of ``played`` taken out, at SPEECH_RATE (a frame late)."""
@@ -252,6 +269,8 @@ class EchoRemover:
         out = np.empty(whole, dtype=np.int16)
         for i in range(0, whole, FRAME):
             out[i : i + FRAME] = self._canceller.process(near[i : i + FRAME], far[i : i + FRAME])
+        if whole:
+            self._settle(near, far, out)
         if self.find and whole:
             self._remember(near, far)
         chunk = AudioChunk(out.reshape(-1, 1), SPEECH_RATE, self._out_at)
@@ -280,10 +299,47 @@ class EchoRemover:
             return
         self.found.append(lag)
         agreed = len(self.found) >= 2 and abs(self.found[-2] - lag) <= FRAME
-        if agreed and abs(lag - self.delay) > FRAME:
+        if agreed:
+            self.measured = lag
+        if agreed and self._outside_filter(lag):
             self.delay = lag
             self._canceller.close()
             self._canceller = self._new_canceller()
+            self.settled = False
+            self._blocks = []
+            self._block = [0.0, 0.0, 0.0]
+
+    def _outside_filter(self, lag: int) -> bool:
+        """Whether the direct sound at ``lag`` falls outside the first half of the filter as
+        the reference is held back now (a restart costs seconds of learning: within it, the
+        filter finds the sound where it is)."""
+        held = max(0, self.delay // FRAME - MARGIN) * FRAME
+        reach = SPEECH_RATE * self.filter_ms // 2000
+        return not held <= lag <= held + reach
+
+    def _settle(self, near: Samples, far: Samples, out: Samples) -> None:
+        """Whether the canceller has learned the room yet (:attr:`settled`), from 0.1 s
+        blocks in which the coach played all along."""
+        if self.settled:
+            return
+        for i in range(0, len(near), FRAME):
+            loud = _loud_share(far[i : i + FRAME]) == 1.0
+            heard = float(np.sum(near[i : i + FRAME].astype(np.float64) ** 2))
+            left = float(np.sum(out[i : i + FRAME].astype(np.float64) ** 2))
+            self._block = [self._block[0] + heard, self._block[1] + left, self._block[2] + 1.0]
+            if not loud:
+                self._block = [0.0, 0.0, 0.0]
+            elif self._block[2] == 10:
+                self._blocks.append((self._block[0], self._block[1]))
+                self._block = [0.0, 0.0, 0.0]
+        keep = round(SETTLE_WINDOW * 10)
+        self._blocks = self._blocks[-keep:]
+        if len(self._blocks) == keep:
+            heard = sum(b[0] for b in self._blocks) + 1.0
+            left = sum(b[1] for b in self._blocks) + 1.0
+            erle = 10 * np.log10(heard / left)
+            level = 10 * np.log10(left / (keep * 10 * FRAME)) - 20 * np.log10(32768.0)
+            self.settled = bool(erle >= SETTLED_DB or level <= QUIET_DBFS)
 
     def close(self) -> None:
         """Free the canceller."""

@@ -13,7 +13,9 @@ it too, and what gets through then is the listener's ``over_coach`` policy
 (pause, stop), heard surely: the coach must never obey its own voice, and a person
 talking over it usually wants it to stop. With its echo taken out first
 (:class:`voicecoach.audio.echo.EchoRemover`, :data:`ECHO_REMOVED`) every command the
-recognizer accepts. Either way, not when every word heard is a word the coach is saying
+recognizer accepts, once the remover has learned the room (until then, and whenever the
+policy is a function, it is asked at each decision). Either way, not when every word
+heard is a word the coach is saying
 then (``coach_words``: its last sentences), which is its own voice coming back.
 Everything else heard then is dropped, with the reason, for the transcript.
 
@@ -74,6 +76,19 @@ PLAIN_MIC = OverCoach(BARGE_IN, 0.9)
 # With the echo taken out, what is heard over the coach is the person: any command the
 # recognizer accepts (benchmarks/talk_over.py; the own-voice guard stays).
 ECHO_REMOVED = OverCoach(frozenset(ALL), 0.0)
+
+
+class Settling(Protocol):
+    """What the policy needs of :class:`voicecoach.audio.echo.EchoRemover`."""
+
+    @property
+    def settled(self) -> bool: ...
+
+
+def over_coach_for(remover: Settling | None) -> OverCoach:
+    """The policy behind ``remover``: every command once it has learned the room, only the
+    barge-ins before that and without one."""
+    return ECHO_REMOVED if remover is not None and remover.settled else PLAIN_MIC
 
 
 class Segmenter(Protocol):
@@ -151,7 +166,7 @@ class Listener:
         early: float | None = EARLY_DECISION,
         executor: Executor | None = None,
         coach_words: Callable[[], Sequence[str]] | None = None,
-        over_coach: OverCoach = PLAIN_MIC,
+        over_coach: OverCoach | Callable[[], OverCoach] = PLAIN_MIC,
     ) -> None:
         self.coach_words = coach_words
         self.over_coach = over_coach
@@ -254,9 +269,10 @@ class Listener:
         command, rejected = self._command(result, overlaps_coach)
         ignored = ""
         if command is not None and overlaps_coach:
-            if command.name not in self.over_coach.commands:
+            policy = self.over_coach() if callable(self.over_coach) else self.over_coach
+            if command.name not in policy.commands:
                 ignored = "the coach was speaking"
-            elif result.confidence < self.over_coach.confidence:
+            elif result.confidence < policy.confidence:
                 ignored = f"not sure enough over the coach's voice ({result.confidence:.2f})"
             elif self.coach_words is not None and echoes(result.text, self.coach_words()):
                 ignored = "the coach's own words"
