@@ -313,8 +313,8 @@ def run_session(
         path = "cancel" if cancel else "plain"
         found = (remover.measured_seconds or 0.0) * 1000 if remover else float("nan")
         print(
-            f"  session {index + 1} ({path}): delay {delay * 1000:.0f} ms (found {found:.0f}), RT60 "
-            f"{rt60:.2f} s, echo +{over_person:.1f} dB; {room.time:.0f} s, {session.state}; over "
+            f"  session {index + 1} ({path}): delay {delay * 1000:.0f} ms (found {found:.0f}), "
+            f"RT60 {rt60:.2f} s, echo +{over_person:.1f} dB; {room.time:.0f} s, {session.state}; over "
             f"{sum(s.acted == s.means for s in spoken_over)}/{len(spoken_over)}, silent "
             f"{sum(s.acted == s.means for s in silent)}/{len(silent)}, self-triggers "
             f"{len(self_triggers)}",
