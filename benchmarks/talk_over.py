@@ -127,6 +127,7 @@ class Tally:
     seconds: float = 0.0
     sessions: int = 0
     delays: list[tuple[float, float]] = field(default_factory=list)  # (true, found) seconds
+    kept: list[tuple[bool, float | None, str, bool]] = field(default_factory=list)
 
     def share(self, over: bool) -> tuple[float, int, int]:
         group = [s for s in self.said if s.over == over]
@@ -253,6 +254,10 @@ def run_session(
 
     def decided(d: Decision) -> None:
         decisions.append(d)
+        if remover is not None and d.text and d.start <= speaker.speech_end() + 0.5:
+            mine = any(d.start < s.end + 0.3 and d.end > s.start - 0.3 for s in person.said)
+            kept = remover.kept_db(d.start, d.end)
+            tally.kept.append((mine, kept, d.text, remover.settled))
         if d.command is None or d.ignored:
             return
         for said in person.said:
@@ -263,6 +268,7 @@ def run_session(
                 return
         self_triggers.append(f"{d.command.name} from {d.text!r} at {d.start:.1f} s")
 
+    remover = EchoRemover() if cancel else None
     listener = Listener(
         recognizer,
         speaker,
@@ -271,8 +277,8 @@ def run_session(
         expected=lambda: expected_commands(session.state),
         coach_words=session.recently_said,
         over_coach=lambda: over_coach_for(remover),
+        kept_db=remover.kept_db if remover is not None else None,
     )
-    remover = EchoRemover() if cancel else None
     start_fresh(session, named_routine("back"))
     warmed = 3.0
     while room.time < LIMIT:
@@ -313,8 +319,9 @@ def run_session(
         path = "cancel" if cancel else "plain"
         found = (remover.measured_seconds or 0.0) * 1000 if remover else float("nan")
         print(
-            f"  session {index + 1} ({path}): delay {delay * 1000:.0f} ms (found {found:.0f}), "
-            f"RT60 {rt60:.2f} s, echo +{over_person:.1f} dB; {room.time:.0f} s, {session.state}; over "
+            f"  session {index + 1} ({path}): delay {delay * 1000:.0f} ms "
+            f"(found {found:.0f}), RT60 {rt60:.2f} s, echo +{over_person:.1f} dB; "
+            f"{room.time:.0f} s, {session.state}; over "
             f"{sum(s.acted == s.means for s in spoken_over)}/{len(spoken_over)}, silent "
             f"{sum(s.acted == s.means for s in silent)}/{len(silent)}, self-triggers "
             f"{len(self_triggers)}",
@@ -365,6 +372,15 @@ def report(name: str, tally: Tally) -> tuple[float, float]:
         print(
             f"    {means:<11} {'over' if over_flag else 'silent':<7} {good[(means, over_flag)]}/{n}"
         )
+    person = [k for mine, k, _, settled in tally.kept if mine and settled and k is not None]
+    coach = [k for mine, k, _, settled in tally.kept if not mine and settled and k is not None]
+    if person and coach:
+        print(
+            f"  left by the canceller (dB of what was heard, once settled): the person's words "
+            f"min {min(person):.1f}, 5th pct {np.percentile(person, 5):.1f} ({len(person)}); "
+            f"the coach's echo heard as words max {max(coach):.1f}, median "
+            f"{np.median(coach):.1f} ({len(coach)})"
+        )
     if tally.delays:
         errors = [abs(true - found) * 1000 for true, found in tally.delays]
         print(
@@ -399,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.verbose,
             )  # fmt: skip
     results = {path: report(path, tally) for path, tally in tallies.items()}
+
     print(f"\n{time.monotonic() - began:.0f} s")
     if "cancel" not in tallies:
         return 0

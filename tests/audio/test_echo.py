@@ -164,18 +164,36 @@ def test_with_nothing_played_the_microphone_passes_through_only_denoised() -> No
 
 
 @needs_espeak
-def test_a_delay_the_filter_reaches_does_not_start_it_again_and_one_it_does_not_reach_does() -> (
-    None
-):
+def test_a_delay_close_to_the_one_set_does_not_start_it_again_and_one_far_off_does() -> None:
     room, ends = coach_in_room(SPEECH_RATE, 0.15)
-    near = EchoRemover(delay=0.12)  # held back 100 ms: the sound at 150 ms is in reach
-    far = EchoRemover(delay=0.0)  # reach 128 ms: 150 ms is beyond it
+    near = EchoRemover(delay=0.14)  # 10 ms off: the filter finds the sound where it is
+    far = EchoRemover(delay=0.0)  # 150 ms off: most of the room's tail would fall outside
     while room.time < ends:
         mic, played = room.read_both(480)
         near.process(mic, played)
         far.process(mic, played)
     near.close()
     far.close()
-    assert near.delay_seconds == pytest.approx(0.12) and near.settled
+    assert near.delay_seconds == pytest.approx(0.14) and near.settled
     assert far.delay_seconds == pytest.approx(0.15, abs=0.011) and far.settled
     assert near.measured_seconds == pytest.approx(0.15, abs=0.011)
+
+
+@needs_espeak
+def test_what_is_left_tells_the_person_s_word_from_the_coach_s_echo() -> None:
+    room, ends = coach_in_room(SPEECH_RATE, 0.08)
+    word = synth("next", voice="en-us+f2")
+    at = ends - 2.5  # over the coach, once the remover has learned the room
+    placed = room.add(word, at)
+    remover = EchoRemover()
+    while room.time < ends:
+        mic, played = room.read_both(480)
+        remover.process(mic, played)
+    remover.close()
+    spoken = (placed.start / SPEECH_RATE, placed.end / SPEECH_RATE)
+    person = remover.kept_db(*spoken)
+    echo_only = remover.kept_db(at - 1.5, at - 0.5)
+    assert person is not None and echo_only is not None
+    assert person > -6.0, f"the person's word kept {person:.1f} dB"
+    assert echo_only < -15.0, f"the coach's echo kept {echo_only:.1f} dB"
+    assert remover.kept_db(ends + 5, ends + 6) is None  # not heard yet

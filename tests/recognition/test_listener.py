@@ -143,6 +143,28 @@ def test_with_the_echo_removed_the_coach_s_own_words_are_still_not_obeyed() -> N
     assert ignored[:2] == ["the coach's own words", "the coach's own words"]
 
 
+def test_with_the_echo_removed_what_is_mostly_the_coach_s_echo_is_not_obeyed() -> None:
+    posted: list[Command] = []
+    spans: list[tuple[float, float]] = []
+
+    def kept_db(start: float, end: float) -> float | None:
+        spans.append((start, end))
+        return [-12.0, -3.0, None][len(spans) - 1]
+
+    listener = Listener(
+        ScriptedRecognizer([heard("next", 0.95), heard("repeat", 0.95), heard("pause", 0.95)]),
+        SpeakingSpeaker(speaking=[True, True, True]),
+        posted.append,
+        segmenter=OneUtterancePerChunk(),
+        over_coach=ECHO_REMOVED,
+        kept_db=kept_db,
+    )
+    ignored = [d.ignored for i in range(3) for d in listener.feed(chunk(i * 0.03))]
+    assert posted == [Command("repeat"), Command("pause")]  # a person's word stays in
+    assert ignored[0] == "the coach's own echo (-12 dB of it left)"
+    assert spans[0] == (0.0, 0.03)  # asked about the utterance's own moments
+
+
 def test_a_hearing_the_engine_refused_stays_refused_over_the_coach() -> None:
     posted, ignored = run([turned_down("next", 0.9)], [True], ECHO_REMOVED)
     assert posted == [] and ignored == [""]

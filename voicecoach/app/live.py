@@ -73,6 +73,10 @@ class Ears:
         seconds of the coach talking); only pause and stop before, or without one."""
         return over_coach_for(self.remover)
 
+    def kept_db(self, start: float, end: float) -> float | None:
+        """What the echo remover left of what was heard then (None without one)."""
+        return None if self.remover is None else self.remover.kept_db(start, end)
+
     def open(self) -> None:
         """Open the devices again (after they were lost): a new stream, a new delay."""
         self.source.open()
@@ -186,6 +190,7 @@ def run_live(args: argparse.Namespace) -> int:
         expected=lambda: expected_commands(assembled.session.state),
         coach_words=assembled.session.recently_said,
         over_coach=mic.over_coach,
+        kept_db=mic.kept_db,
     )
     stop = threading.Event()
     err = display.lines(sys.stderr)

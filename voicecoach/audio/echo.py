@@ -27,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import time
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,8 @@ PEAK_OVER_TYPICAL = 8.0
 # talking (0.1 s blocks), its echo is SETTLED_DB down, or left quieter than QUIET_DBFS (a
 # faint echo cannot be taken far below the room's own noise).
 SETTLE_WINDOW = 3.0
+LOG_FRAMES = 3000  # 10 ms frames of energies kept, for :meth:`EchoRemover.kept_db`
+LOUDEST_DB = 20.0
 SETTLED_DB = 15.0
 QUIET_DBFS = -60.0
 
@@ -230,6 +233,9 @@ class EchoRemover:
         self.settled = False  # see :data:`SETTLED_DB`; False again after a restart
         self._blocks: list[tuple[float, float]] = []  # (heard, left) energy per 0.1 s
         self._block = [0.0, 0.0, 0.0]  # the block being summed: heard, left, frames
+        self._heard_energy: deque[float] = deque(maxlen=LOG_FRAMES)  # per 10 ms frame
+        self._left_energy: deque[float] = deque(maxlen=LOG_FRAMES)
+        self._logged = 0  # frames logged since the start
         self._canceller = self._new_canceller()
         self._mic = np.zeros(0, np.int16)
         self._played = np.zeros(0, np.int16)
@@ -271,6 +277,7 @@ class EchoRemover:
             out[i : i + FRAME] = self._canceller.process(near[i : i + FRAME], far[i : i + FRAME])
         if whole:
             self._settle(near, far, out)
+            self._log(near, out)
         if self.find and whole:
             self._remember(near, far)
         chunk = AudioChunk(out.reshape(-1, 1), SPEECH_RATE, self._out_at)
@@ -310,12 +317,35 @@ class EchoRemover:
             self._block = [0.0, 0.0, 0.0]
 
     def _outside_filter(self, lag: int) -> bool:
-        """Whether the direct sound at ``lag`` falls outside the first half of the filter as
-        the reference is held back now (a restart costs seconds of learning: within it, the
-        filter finds the sound where it is)."""
-        held = max(0, self.delay // FRAME - MARGIN) * FRAME
-        reach = SPEECH_RATE * self.filter_ms // 2000
-        return not held <= lag <= held + reach
+        """Whether the direct sound at ``lag`` is off where the reference is held back to now
+        by more than a frame or two either way (a restart costs seconds of learning, but a
+        direct sound late in the filter leaves less of it for the room's tail)."""
+        return abs(lag - self.delay) > MARGIN * FRAME
+
+    def _log(self, near: Samples, out: Samples) -> None:
+        for i in range(0, len(near), FRAME):
+            self._heard_energy.append(float(np.sum(near[i : i + FRAME].astype(np.float64) ** 2)))
+            self._left_energy.append(float(np.sum(out[i : i + FRAME].astype(np.float64) ** 2)))
+        self._logged += len(near) // FRAME
+
+    def kept_db(self, start: float, end: float) -> float | None:
+        """How much of what the microphone heard between stream seconds ``start`` and
+        ``end`` is left after the echo is taken out, in dB: the 90th percentile over its
+        10 ms frames within :data:`LOUDEST_DB` of the loudest. A person's voice stays (near
+        0 dB, or the echo's lead over it); the coach's echo alone is taken out (its ERLE
+        below). None when those moments are no longer (or not yet) kept."""
+        if self._out_at is None:
+            return None
+        origin = self._out_at - self._logged * FRAME / SPEECH_RATE  # stream time of frame 0
+        first = self._logged - len(self._heard_energy)
+        lo = max(first, int((start - origin) * 100))
+        hi = min(self._logged, int(np.ceil((end - origin) * 100)))
+        if hi <= lo:
+            return None
+        heard = np.array(list(self._heard_energy))[lo - first : hi - first] + 1.0
+        left = np.array(list(self._left_energy))[lo - first : hi - first] + 1.0
+        loud = heard >= heard.max() * 10 ** (-LOUDEST_DB / 10)
+        return float(np.percentile(10 * np.log10(left[loud] / heard[loud]), 90))
 
     def _settle(self, near: Samples, far: Samples, out: Samples) -> None:
         """Whether the canceller has learned the room yet (:attr:`settled`), from 0.1 s

@@ -13,10 +13,11 @@ it too, and what gets through then is the listener's ``over_coach`` policy
 (pause, stop), heard surely: the coach must never obey its own voice, and a person
 talking over it usually wants it to stop. With its echo taken out first
 (:class:`voicecoach.audio.echo.EchoRemover`, :data:`ECHO_REMOVED`) every command the
-recognizer accepts, once the remover has learned the room (until then, and whenever the
-policy is a function, it is asked at each decision). Either way, not when every word
-heard is a word the coach is saying
-then (``coach_words``: its last sentences), which is its own voice coming back.
+recognizer accepts, once the remover has learned the room (a policy given as a function
+is asked at each decision). Either way, not when every word heard is a word the coach is
+saying then (``coach_words``: its last sentences), which is its own voice coming back;
+nor when the echo remover took out most of what was heard then (``kept_db``,
+:data:`ECHO_ONLY_DB`): the coach's leftover echo, which Whisper can still make words of.
 Everything else heard then is dropped, with the reason, for the transcript.
 
 What a hearing means is decided here and only here, with the recognizer's own intents
@@ -76,6 +77,11 @@ PLAIN_MIC = OverCoach(BARGE_IN, 0.9)
 # With the echo taken out, what is heard over the coach is the person: any command the
 # recognizer accepts (benchmarks/talk_over.py; the own-voice guard stays).
 ECHO_REMOVED = OverCoach(frozenset(ALL), 0.0)
+# An utterance over the coach of which the echo remover left less than this (dB of what was
+# heard, :meth:`voicecoach.audio.echo.EchoRemover.kept_db`) is the coach's echo, not the
+# person: in benchmarks/talk_over.py the person's commands kept -3.9 dB or more (their
+# voice is not taken out), what Whisper made of the coach's leftover echo -29 to -9.4 dB.
+ECHO_ONLY_DB = -8.0
 
 
 class Settling(Protocol):
@@ -167,8 +173,10 @@ class Listener:
         executor: Executor | None = None,
         coach_words: Callable[[], Sequence[str]] | None = None,
         over_coach: OverCoach | Callable[[], OverCoach] = PLAIN_MIC,
+        kept_db: Callable[[float, float], float | None] | None = None,
     ) -> None:
         self.coach_words = coach_words
+        self.kept_db = kept_db
         self.over_coach = over_coach
         self.expected = expected
         self.recognizer = recognizer
@@ -276,6 +284,8 @@ class Listener:
                 ignored = f"not sure enough over the coach's voice ({result.confidence:.2f})"
             elif self.coach_words is not None and echoes(result.text, self.coach_words()):
                 ignored = "the coach's own words"
+            elif (left := self._kept(utterance)) is not None and left < ECHO_ONLY_DB:
+                ignored = f"the coach's own echo ({left:.0f} dB of it left)"
         return Decision(
             text=result.text,
             command=command,
@@ -287,6 +297,9 @@ class Listener:
             ignored=ignored,
             rejected=rejected,
         )
+
+    def _kept(self, utterance: Utterance) -> float | None:
+        return None if self.kept_db is None else self.kept_db(utterance.start, utterance.end)
 
     def _command(
         self, result: Recognition, overlaps_coach: bool
