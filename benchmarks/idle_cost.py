@@ -1,6 +1,7 @@
 """Idle cost: CPU while listening, resident memory, and time from start to "ready".
 
-1. CPU share of the listening pipeline (VAD, and the recognizer on each utterance the
+1. CPU share of the listening pipeline (the echo canceller, as the live loop runs it with
+   the coach silent; VAD; and the recognizer on each utterance the
    VAD closes) over 10 minutes of room silence and over 10 minutes of background talk
    that holds no commands (espeak-ng, several voices). Audio is fed as fast as it is
    processed; the share is CPU seconds per second of audio (one core = 100%).
@@ -33,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.audio.chunk import CHUNK_MS, AudioChunk
+from voicecoach.audio.echo import EchoRemover
 from voicecoach.commands.intents import load_intents
 from voicecoach.recognition.engines import ENGINES, make_recognizer
 from voicecoach.recognition.listener import EARLY_DECISION, Decision, Listener
@@ -87,7 +89,8 @@ def room_audio(seconds: float, talk: bool, seed: int = 7) -> Room:
 def listening_cost(
     engine: str, seconds: float, talk: bool, early: bool = True
 ) -> tuple[float, int, int]:
-    """CPU share (%) of VAD + recognizer over ``seconds`` of room audio; utterances, commands."""
+    """CPU share (%) of canceller + VAD + recognizer over ``seconds`` of room audio;
+    utterances, commands."""
     intents = load_intents(None, routine_names())
     recognizer = make_recognizer(engine, None, intents)
     room = room_audio(seconds, talk)
@@ -100,10 +103,13 @@ def listening_cost(
         on_decision=decisions.append,
         early=EARLY_DECISION if early else None,
     )
+    remover = EchoRemover()
     began = time.process_time()
     for chunk in chunks:
-        listener.feed(chunk)
+        played = AudioChunk(np.zeros_like(chunk.samples), chunk.rate, chunk.timestamp)
+        listener.feed(remover.process(chunk, played))
     cpu = time.process_time() - began
+    remover.close()
     commands = sum(1 for d in decisions if d.command is not None)
     return 100.0 * cpu / seconds, len(decisions), commands
 

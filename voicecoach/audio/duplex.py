@@ -32,10 +32,18 @@ import numpy as np
 from voicecoach.audio.chunk import CHUNK_MS, SPEECH_RATE, AudioChunk, Samples, convert
 from voicecoach.audio.devices import DeviceInfo, find_device, sounddevice_module
 from voicecoach.audio.mic import DeviceLost
-from voicecoach.audio.playback import OUTPUT_LATENCY, Cancelled, Started
+from voicecoach.audio.playback import Cancelled, Started
 from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
+
+# Buffers, in seconds. Every block goes through Python (the GIL, a loaded machine: Whisper
+# decoding and Piper rendering on two cores), so a late callback must not underrun the
+# speaker: PortAudio then restarts both directions and the delay between them moves,
+# which the echo canceller has to learn again. An interruption still cuts the coach off
+# within DUPLEX_OUTPUT_LATENCY.
+INPUT_LATENCY = 0.1
+DUPLEX_OUTPUT_LATENCY = 0.2
 
 
 @dataclass
@@ -127,7 +135,7 @@ class DuplexAudio:
                 channels=(1, 1),
                 dtype="int16",
                 blocksize=self.rate * self.chunk_ms // 1000,
-                latency=("low", OUTPUT_LATENCY),
+                latency=(INPUT_LATENCY, DUPLEX_OUTPUT_LATENCY),
                 callback=self._on_audio,
                 finished_callback=self._on_finished,
             )

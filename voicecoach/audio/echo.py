@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import logging
 import time
 from collections import deque
 from typing import Any
@@ -36,6 +37,8 @@ import soxr
 
 from voicecoach.audio.chunk import SPEECH_RATE, AudioChunk, Samples
 from voicecoach.errors import AudioError
+
+log = logging.getLogger(__name__)
 
 FRAME = SPEECH_RATE // 100  # 10 ms: what both halves of the canceller take at a time
 LATENCY = FRAME  # the output lags the microphone by one frame (the preprocessor's; measured)
@@ -56,6 +59,9 @@ PLAYED_DBFS = -45.0
 # The reference is held back by the delay found less this many frames: an estimate a frame
 # late must not put the direct sound before the filter's first tap.
 MARGIN = 2
+# How many frames later than set the direct sound may come before the canceller is started
+# again with the new delay (a slowly drifting delay, e.g. through PulseAudio's loopback).
+LATE = 4
 # A peak of the cross-correlation counts when it stands this far over its typical value.
 PEAK_OVER_TYPICAL = 8.0
 # The canceller has learned the room when, over the last SETTLE_WINDOW seconds of the coach
@@ -309,6 +315,11 @@ class EchoRemover:
         if agreed:
             self.measured = lag
         if agreed and self._outside_filter(lag):
+            log.info(
+                "echo delay %.0f ms (was set for %.0f): the canceller starts again",
+                lag / SPEECH_RATE * 1000,
+                self.delay / SPEECH_RATE * 1000,
+            )
             self.delay = lag
             self._canceller.close()
             self._canceller = self._new_canceller()
@@ -317,10 +328,11 @@ class EchoRemover:
             self._block = [0.0, 0.0, 0.0]
 
     def _outside_filter(self, lag: int) -> bool:
-        """Whether the direct sound at ``lag`` is off where the reference is held back to now
-        by more than a frame or two either way (a restart costs seconds of learning, but a
-        direct sound late in the filter leaves less of it for the room's tail)."""
-        return abs(lag - self.delay) > MARGIN * FRAME
+        """Whether the direct sound at ``lag`` is off the delay set now by more than a frame
+        early (it would come before the filter's first tap) or :data:`LATE` frames late (it
+        would leave too little of the filter for the room's tail). A restart costs seconds
+        of learning; within that, the filter follows the sound where it is."""
+        return not self.delay - FRAME <= lag <= self.delay + LATE * FRAME
 
     def _log(self, near: Samples, out: Samples) -> None:
         for i in range(0, len(near), FRAME):
@@ -370,6 +382,8 @@ class EchoRemover:
             erle = 10 * np.log10(heard / left)
             level = 10 * np.log10(left / (keep * 10 * FRAME)) - 20 * np.log10(32768.0)
             self.settled = bool(erle >= SETTLED_DB or level <= QUIET_DBFS)
+            if self.settled:
+                log.info("the echo canceller has learned the room: %.0f dB out", erle)
 
     def close(self) -> None:
         """Free the canceller."""
