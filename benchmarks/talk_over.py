@@ -266,7 +266,12 @@ def run_session(
                     said.judged = True
                     said.acted = d.command.name
                 return
-        self_triggers.append(f"{d.command.name} from {d.text!r} at {d.start:.1f} s")
+        kept = remover.kept_db(d.start, d.end) if remover is not None else None
+        left = "" if kept is None else f", {kept:.1f} dB of it left"
+        self_triggers.append(
+            f"{d.command.name} from {d.text!r} at {d.start:.1f}-{d.end:.1f} s (the coach's "
+            f"speech ends {speaker.speech_end():.1f} s{left}; said: {session.recently_said()})"
+        )
 
     remover = EchoRemover() if cancel else None
     listener = Listener(
@@ -396,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=None)
     parser.add_argument("--paths", default=None, help="cancel, plain or both (default: both)")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--session", type=int, help="run only session N (1-based), to look at")
     parser.add_argument("--engine", default="whisper")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -408,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"talk-over: {sessions} sessions per path, paths {', '.join(paths)}, "
           f"engine {args.engine}, coach voice {coach_voice.id}", flush=True)  # fmt: skip
     tallies = {path: Tally() for path in paths}
-    for index in range(sessions):
+    for index in [args.session - 1] if args.session else range(sessions):
         for path in paths:
             run_session(
                 index, args.seed, recognizer, coach_voice, path == "cancel", tallies[path],
