@@ -56,15 +56,17 @@ def turned_down(text: str, confidence: float) -> Recognition:
 
 @dataclass
 class OneUtterancePerChunk:
-    """A segmenter that closes one utterance at the end of every chunk, at the chunk's rate.
+    """A segmenter that closes one utterance at the end of every chunk, at the chunk's rate,
+    its speech ``spoken`` seconds long from the chunk's start (a word's length).
 
     Flushing closes one more, ``left_open`` seconds long, if there is one.
     """
 
     left_open: float = 0.0
+    spoken: float = 0.4
 
     def feed(self, chunk: AudioChunk) -> list[Utterance]:
-        end = chunk.timestamp + chunk.duration
+        end = chunk.timestamp + self.spoken
         return [Utterance(chunk.samples.reshape(-1), chunk.rate, chunk.timestamp, end)]
 
     def pending(self) -> None:
@@ -162,7 +164,22 @@ def test_with_the_echo_removed_what_is_mostly_the_coach_s_echo_is_not_obeyed() -
     ignored = [d.ignored for i in range(3) for d in listener.feed(chunk(i * 0.03))]
     assert posted == [Command("repeat"), Command("pause")]  # a person's word stays in
     assert ignored[0] == "the coach's own echo (-12 dB of it left)"
-    assert spans[0] == (0.0, 0.03)  # asked about the utterance's own moments
+    assert spans[0] == (0.0, 0.4)  # asked about the utterance's own moments
+
+
+def test_over_the_coach_words_too_many_for_the_speech_are_not_obeyed() -> None:
+    """0.15 s heard as "hold on" is a burst, not a person; "next" fits in it."""
+    posted: list[Command] = []
+    listener = Listener(
+        ScriptedRecognizer([heard("hold on", 0.95), heard("next", 0.95), heard("hold on", 0.95)]),
+        SpeakingSpeaker(speaking=[True, True, False]),
+        posted.append,
+        segmenter=OneUtterancePerChunk(spoken=0.15),
+        over_coach=ECHO_REMOVED,
+    )
+    ignored = [d.ignored for i in range(3) for d in listener.feed(chunk(i * 0.5))]
+    assert ignored[0] == "too short for its words (0.15 s)"
+    assert posted == [Command("next"), Command("pause")]  # one word fits; in a silence, no rule
 
 
 def test_a_hearing_the_engine_refused_stays_refused_over_the_coach() -> None:

@@ -17,7 +17,8 @@ recognizer accepts, once the remover has learned the room (a policy given as a f
 is asked at each decision). Either way, not when every word heard is a word the coach is
 saying then (``coach_words``: its last sentences), which is its own voice coming back;
 nor when the echo remover took out most of what was heard then (``kept_db``,
-:data:`ECHO_ONLY_DB`): the coach's leftover echo, which Whisper can still make words of.
+:data:`ECHO_ONLY_DB`): the coach's leftover echo, which Whisper can still make words of;
+nor when the speech is too short to hold the words heard (:data:`SECONDS_PER_WORD`).
 Everything else heard then is dropped, with the reason, for the transcript.
 
 What a hearing means is decided here and only here, with the recognizer's own intents
@@ -82,6 +83,10 @@ ECHO_REMOVED = OverCoach(frozenset(ALL), 0.0)
 # person: in benchmarks/talk_over.py the person's commands kept -3.9 dB or more (their
 # voice is not taken out), what Whisper made of the coach's leftover echo -29 to -9.4 dB.
 ECHO_ONLY_DB = -8.0
+# Speech the VAD found that is shorter than this per word heard cannot hold those words:
+# Whisper made them of a burst (over the coach, of its leftover echo: "hold on" and "I'm
+# done" from 0.1 s in benchmarks/talk_over.py). Quick speech takes 0.25 s a word or more.
+SECONDS_PER_WORD = 0.12
 
 
 class Settling(Protocol):
@@ -286,6 +291,8 @@ class Listener:
                 ignored = "the coach's own words"
             elif (left := self._kept(utterance)) is not None and left < ECHO_ONLY_DB:
                 ignored = f"the coach's own echo ({left:.0f} dB of it left)"
+            elif utterance.duration < SECONDS_PER_WORD * len(normalize(result.text).split()):
+                ignored = f"too short for its words ({utterance.duration:.2f} s)"
         return Decision(
             text=result.text,
             command=command,
