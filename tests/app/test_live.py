@@ -237,3 +237,19 @@ def test_asked_for_no_echo_cancellation_the_plain_microphone_is_used_quietly(
     ears = open_ears(None, None, cancel=False)
     ears.close()
     assert isinstance(ears.source, MicrophoneSource) and capsys.readouterr().err == ""
+
+
+def test_reopened_after_a_loss_the_ears_learn_the_room_again(duplex_devices: FakeDuplex) -> None:
+    ears = open_ears(None, None, cancel=True)
+    first = ears.remover
+    assert first is not None
+    first.settled = True
+    ears.close()
+    ears.open()  # the devices are back: a new stream, maybe a new delay
+    try:
+        assert ears.remover is not None and ears.remover is not first
+        assert not ears.remover.settled and ears.over_coach() is PLAIN_MIC
+        heard = next(iter(ears))
+        assert heard.rate == 16000
+    finally:
+        ears.close()
