@@ -411,4 +411,6 @@ def test_a_barge_in_with_words_the_coach_is_not_saying_is_obeyed() -> None:
     said = ["Say stop again to end the session."]
     assert run_over("stop the workout", said) == ([Command("stop")], [""])
     assert echoes("Pause.", ["Paused."]) and not echoes("pause", ["pace"])
+    assert echoes("skip", ["Skipping to the end of the routine."])  # the start of its word
+    assert not echoes("skipping", ["Skip it."]) and not echoes("go", ["Going on."])
     assert not echoes("", ["Paused."])

@@ -141,11 +141,14 @@ class Decision:
 
 def _same_word(heard: str, said: str) -> bool:
     """``heard`` is ``said``, or the same word with a short ending more or less
-    ("pause" in "paused", "stop" in "stops")."""
+    ("pause" in "paused", "stop" in "stops"), or the start of a longer word the coach said
+    ("skip" in "Skipping to the end": heard in its echo, and acted on, in talk_over)."""
     short, long = sorted((heard, said), key=len)
     return (
-        long.startswith(short) and len(long) - len(short) <= 2 and len(short) >= 3
-    ) or heard == said
+        (long.startswith(short) and len(long) - len(short) <= 2 and len(short) >= 3)
+        or (said.startswith(heard) and len(heard) >= 4)
+        or heard == said
+    )
 
 
 def echoes(heard: str, said: Sequence[str]) -> bool:
