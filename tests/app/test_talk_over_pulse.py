@@ -112,7 +112,12 @@ def test_next_said_over_the_coach_moves_on_and_its_own_voice_is_never_obeyed(
                 ["paplay", "--device=vc_room", str(said)], env=pulse, check=True, timeout=15
             )
             moved = transcript.wait_for(r"coach: Hold for", since, timeout=6.0)
-        ended = proc.wait(timeout=120) if moved is not None else None
+        ended = None
+        if moved is not None:
+            try:
+                ended = proc.wait(timeout=120)  # the routine runs to its end by itself
+            except subprocess.TimeoutExpired:
+                pass
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -120,7 +125,7 @@ def test_next_said_over_the_coach_moves_on_and_its_own_voice_is_never_obeyed(
         monitor.stop()
         stderr = transcript.close()
     assert moved is not None, f"never moved on after {tries} tries:\n{transcript.text()}\n{stderr}"
-    assert ended == 0, stderr  # the routine ran to its end by itself
+    assert ended == 0, f"the routine did not end by itself:\n{transcript.text()}\n{stderr}"
     print(f"moved on at try {tries}")
     print(transcript.text())
     heard = [line for _, line in transcript.lines if line.startswith("heard ")]

@@ -53,7 +53,7 @@ _PREPROCESS_SET_ECHO_STATE = 24
 # Finding the delay: the longest looked for, the stretch compared, how often, and how
 # loud what was played must be (dBFS) for a stretch to count.
 MAX_DELAY = 0.5
-WINDOW = 1.0
+WINDOW = 2.0
 EVERY = 0.5
 PLAYED_DBFS = -45.0
 # The reference is held back by the delay found less this many frames: an estimate a frame
@@ -67,7 +67,7 @@ PEAK_OVER_TYPICAL = 8.0
 # The canceller has learned the room when, over the last SETTLE_WINDOW seconds of the coach
 # talking (0.1 s blocks), its echo is SETTLED_DB down, or left quieter than QUIET_DBFS (a
 # faint echo cannot be taken far below the room's own noise).
-SETTLE_WINDOW = 2.0
+SETTLE_WINDOW = 3.0
 LOG_FRAMES = 3000  # 10 ms frames of energies kept, for :meth:`EchoRemover.kept_db`
 LOUDEST_DB = 20.0
 SETTLED_DB = 15.0
