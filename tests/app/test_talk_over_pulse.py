@@ -10,6 +10,7 @@ never on its own voice. Runs when PulseAudio and the ALSA pulse plugin are insta
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import time
@@ -114,10 +115,8 @@ def test_next_said_over_the_coach_moves_on_and_its_own_voice_is_never_obeyed(
             moved = transcript.wait_for(r"coach: Hold for", since, timeout=6.0)
         ended = None
         if moved is not None:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 ended = proc.wait(timeout=120)  # the routine runs to its end by itself
-            except subprocess.TimeoutExpired:
-                pass
     finally:
         if proc.poll() is None:
             proc.terminate()
