@@ -89,6 +89,12 @@ def _wav(folder: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.xfail(
+    reason="issue 13 is open: on the virtual devices this failed 2 of 5 runs in a row at 3f1b95e "
+    "(once nothing was heard for the whole set-up; once 'next' was acted on twice for one "
+    "word said); it runs, and reports XPASS when it holds",
+    strict=False,
+)
 def test_next_said_over_the_coach_moves_on_and_its_own_voice_is_never_obeyed(
     pulse: dict[str, str], echo: None, tmp_path: Path
 ) -> None:
