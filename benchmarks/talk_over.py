@@ -281,7 +281,7 @@ def run_session(
         on_decision=decided,
         expected=lambda: expected_commands(session.state),
         coach_words=session.recently_said,
-        over_coach=lambda: over_coach_for(remover),
+        over_coach=lambda start: over_coach_for(remover, start),
         kept_db=remover.kept_db if remover is not None else None,
     )
     start_fresh(session, named_routine("back"))

@@ -8,6 +8,7 @@ piece fails instead of skipping.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -124,23 +125,22 @@ def echo(pulse: dict[str, str]) -> Iterator[None]:
         [*LOOPBACK], env=pulse, check=True, capture_output=True, text=True, timeout=10
     )
     module = loaded.stdout.strip()
-    inputs = subprocess.run(
-        ["pactl", "list", "short", "sink-inputs"],
+    listing = subprocess.run(
+        ["pactl", "list", "sink-inputs"],
         env=pulse,
         check=True,
         capture_output=True,
         text=True,
         timeout=10,
     ).stdout
-    for row in inputs.splitlines():
-        fields = row.split()
-        if len(fields) > 2 and fields[2] == module:
-            subprocess.run(
-                ["pactl", "set-sink-input-volume", fields[0], ECHO_LEVEL],
-                env=pulse,
-                check=True,
-                timeout=10,
-            )
+    # The loopback's sink input is the one its module owns ("Owner Module: N"; the short
+    # listing's third column is the client, which a module's stream has none of).
+    owned = re.findall(r"Sink Input #(\d+)\s+Driver: [^\n]*\s+Owner Module: (\d+)", listing)
+    mine = [index for index, owner in owned if owner == module]
+    assert len(mine) == 1, f"the loopback's sink input (module {module}) in:\n{listing}"
+    subprocess.run(
+        ["pactl", "set-sink-input-volume", mine[0], ECHO_LEVEL], env=pulse, check=True, timeout=10
+    )
     try:
         yield
     finally:

@@ -197,9 +197,9 @@ def test_the_ears_take_the_coach_s_echo_out_and_let_every_command_through(
     ears = open_ears(None, None, cancel=True)
     assert isinstance(ears.source, DuplexAudio) and ears.player is ears.source
     assert ears.remover is not None
-    assert ears.over_coach() is PLAIN_MIC  # until the remover has learned the room
+    assert ears.over_coach(0.0) is PLAIN_MIC  # until the remover has learned the room
     ears.remover.settled = True
-    assert ears.over_coach() is ECHO_REMOVED
+    assert ears.over_coach(0.0) is ECHO_REMOVED
     assert ears.remover.delay_seconds == pytest.approx(0.12)  # the stream's own latency, first
     chunks = iter(ears)
     first = next(chunks)
@@ -225,7 +225,7 @@ def test_without_echo_cancellation_the_plain_microphone_is_used_and_one_line_say
     ears = open_ears(None, None, cancel=True)
     ears.close()
     assert isinstance(ears.source, MicrophoneSource) and ears.player is None
-    assert ears.over_coach() is PLAIN_MIC and ears.remover is None
+    assert ears.over_coach(0.0) is PLAIN_MIC and ears.remover is None
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("voicecoach: echo cancellation is off (")
     assert err[0].endswith("only pause and stop are heard")
@@ -248,7 +248,7 @@ def test_reopened_after_a_loss_the_ears_learn_the_room_again(duplex_devices: Fak
     ears.open()  # the devices are back: a new stream, maybe a new delay
     try:
         assert ears.remover is not None and ears.remover is not first
-        assert not ears.remover.settled and ears.over_coach() is PLAIN_MIC
+        assert not ears.remover.settled and ears.over_coach(0.0) is PLAIN_MIC
         heard = next(iter(ears))
         assert heard.rate == 16000
     finally:

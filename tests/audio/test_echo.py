@@ -167,14 +167,16 @@ def test_with_nothing_played_the_microphone_passes_through_only_denoised() -> No
 def test_a_delay_close_to_the_one_set_does_not_start_it_again_and_one_far_off_does() -> None:
     room, ends = coach_in_room(SPEECH_RATE, 0.15)
     near = EchoRemover(delay=0.14)  # 10 ms off: the filter finds the sound where it is
+    jumped = EchoRemover(delay=0.12)  # 30 ms off: as when the output jumps; learned afresh
     far = EchoRemover(delay=0.0)  # 150 ms off: most of the room's tail would fall outside
     while room.time < ends:
         mic, played = room.read_both(480)
-        near.process(mic, played)
-        far.process(mic, played)
-    near.close()
-    far.close()
+        for remover in (near, jumped, far):
+            remover.process(mic, played)
+    for remover in (near, jumped, far):
+        remover.close()
     assert near.delay_seconds == pytest.approx(0.14) and near.settled
+    assert jumped.delay_seconds == pytest.approx(0.15, abs=0.011) and jumped.settled
     assert far.delay_seconds == pytest.approx(0.15, abs=0.011) and far.settled
     assert near.measured_seconds == pytest.approx(0.15, abs=0.011)
 
@@ -197,3 +199,35 @@ def test_what_is_left_tells_the_person_s_word_from_the_coach_s_echo() -> None:
     assert person > -6.0, f"the person's word kept {person:.1f} dB"
     assert echo_only < -15.0, f"the coach's echo kept {echo_only:.1f} dB"
     assert remover.kept_db(ends + 5, ends + 6) is None  # not heard yet
+
+
+@needs_espeak
+def test_when_the_room_changes_the_remover_says_it_has_lost_it_then_learns_it_again() -> None:
+    room, moved_at = coach_in_room(SPEECH_RATE, 0.08)
+    remover = EchoRemover()
+    settled: list[tuple[float, bool]] = []
+    working: list[tuple[float, bool]] = []
+    ends = moved_at
+    while room.time < ends + 1.0:
+        if room.time >= moved_at and ends == moved_at:
+            # The loudspeaker turned towards the microphone: 9 dB louder, a frame later, longer.
+            room.move(Echo(delay=0.09, rt60=0.6, gain_db=6.0, seed=7))
+            for text in ("Lie on your back and bend your knees.",
+                         "Breathe in, and let your low back sink into the mat.") * 3:  # fmt: skip
+                played = AudioChunk(synth(text).reshape(-1, 1), SPEECH_RATE)
+                ends = room.add(played, ends + 0.2, played=True).played_end / SPEECH_RATE
+        mic, played = room.read_both(480)
+        remover.process(mic, played)
+        settled.append((room.time, remover.settled))
+        working.append((room.time, remover.working_before(room.time)))
+    remover.close()
+    before = [ok for at, ok in settled if at < moved_at]
+    after = [ok for at, ok in settled if at >= moved_at]
+    assert before[-1], "learned the first room"
+    assert not all(after), "the changed room was noticed"
+    assert after[-1], "and learned in turn"
+    assert all(ok for at, ok in working if moved_at - 3.0 < at < moved_at)
+    noticed = min(at for at, ok in working if at >= moved_at and not ok)
+    lost = min(at for at, ok in settled if at >= moved_at and not ok)
+    assert noticed < lost - 0.5, "just before an utterance tells sooner than settled"
+    assert remover.delay_seconds == pytest.approx(0.08, abs=0.011)  # no restart: a small shift

@@ -182,6 +182,28 @@ def test_over_the_coach_words_too_many_for_the_speech_are_not_obeyed() -> None:
     assert posted == [Command("next"), Command("pause")]  # one word fits; in a silence, no rule
 
 
+def test_the_policy_over_the_coach_is_asked_for_each_utterance_s_start() -> None:
+    """The echo remover was not doing its work just before the second utterance."""
+    asked: list[float] = []
+
+    def policy(start: float) -> OverCoach:
+        asked.append(start)
+        return PLAIN_MIC if 0.4 < start < 0.6 else ECHO_REMOVED
+
+    posted: list[Command] = []
+    listener = Listener(
+        ScriptedRecognizer([heard("next", 0.95), heard("next", 0.95), heard("next", 0.95)]),
+        SpeakingSpeaker(speaking=[True, True, True]),
+        posted.append,
+        segmenter=OneUtterancePerChunk(),
+        over_coach=policy,
+    )
+    ignored = [d.ignored for i in range(3) for d in listener.feed(chunk(i * 0.5))]
+    assert asked == [0.0, 0.5, 1.0]
+    assert posted == [Command("next"), Command("next")]
+    assert ignored == ["", "the coach was speaking", ""]
+
+
 def test_a_hearing_the_engine_refused_stays_refused_over_the_coach() -> None:
     posted, ignored = run([turned_down("next", 0.9)], [True], ECHO_REMOVED)
     assert posted == [] and ignored == [""]

@@ -44,7 +44,7 @@ from voicecoach.commands.names import PAUSE, RESUME, Command
 from voicecoach.commands.typed import read_commands
 from voicecoach.errors import AudioError
 from voicecoach.recognition.engines import make_recognizer
-from voicecoach.recognition.listener import Listener, OverCoach, over_coach_for
+from voicecoach.recognition.listener import Decision, Listener, OverCoach, over_coach_for
 from voicecoach.routines.library import routine_names
 from voicecoach.voice.speaker import PrintSpeaker
 
@@ -68,14 +68,30 @@ class Ears:
     def player(self) -> Player | None:
         return self.source if isinstance(self.source, DuplexAudio) else None
 
-    def over_coach(self) -> OverCoach:
+    def over_coach(self, start: float) -> OverCoach:
         """Every command over the coach once the remover has learned the room (the first
         seconds of the coach talking); only pause and stop before, or without one."""
-        return over_coach_for(self.remover)
+        return over_coach_for(self.remover, start)
 
     def kept_db(self, start: float, end: float) -> float | None:
         """What the echo remover left of what was heard then (None without one)."""
         return None if self.remover is None else self.remover.kept_db(start, end)
+
+    def log_hearing(self, decision: Decision) -> None:
+        """Log (``-v``) what the echo remover made of a hearing: how much of it was left
+        and how much of the coach's echo it takes out lately."""
+        if self.remover is not None and decision.text:
+            kept = self.remover.kept_db(decision.start, decision.end)
+            erle = self.remover.erle_db
+            log.info(
+                "heard %r at %.1f-%.1f s: %s dB of it left; echo %s dB down (%s)",
+                decision.text,
+                decision.start,
+                decision.end,
+                "?" if kept is None else f"{kept:.1f}",
+                "?" if erle is None else f"{erle:.1f}",
+                "settled" if self.remover.settled else "not settled",
+            )
 
     def open(self) -> None:
         """Open the devices again (after they were lost): a new stream, a new delay."""
@@ -182,11 +198,16 @@ def run_live(args: argparse.Namespace) -> int:
         getattr(args, "engine", None), getattr(args, "model", None), intents
     )
     coach = Coach(assembled.session, on_tick=display.update)
+
+    def heard(decision: Decision) -> None:
+        mic.log_hearing(decision)
+        display.heard(decision)
+
     listener = Listener(
         recognizer,
         speaker,
         coach.post,
-        on_decision=display.heard,
+        on_decision=heard,
         expected=lambda: expected_commands(assembled.session.state),
         coach_words=assembled.session.recently_said,
         over_coach=mic.over_coach,

@@ -19,20 +19,18 @@ there is none) and drops it at the next block when it is cancelled.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 
 from voicecoach.audio.chunk import CHUNK_MS, SPEECH_RATE, AudioChunk, Samples, convert
 from voicecoach.audio.devices import DeviceInfo, find_device, sounddevice_module
-from voicecoach.audio.mic import DeviceLost
 from voicecoach.audio.playback import Cancelled, Started
+from voicecoach.audio.stream import CallbackStream
 from voicecoach.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -56,7 +54,10 @@ class _Sentence:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-class DuplexAudio:
+Pair = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]  # (heard, played), as queued
+
+
+class DuplexAudio(CallbackStream[Pair]):
     """The microphone and the loudspeaker as one stream (see the module's description).
 
     ``input`` and ``output`` are device indices, (parts of) names, or None for the
@@ -77,23 +78,15 @@ class DuplexAudio:
         stall_timeout: float = 2.0,
         max_queue_seconds: float = 10.0,
     ) -> None:
+        super().__init__(
+            chunk_ms=chunk_ms, stall_timeout=stall_timeout, max_queue_seconds=max_queue_seconds
+        )
         self.input_spec = input
         self.output_spec = output
         self.preferred_rate = rate
         self.rate = rate
-        self.chunk_ms = chunk_ms
-        self.stall_timeout = stall_timeout
-        self.dropped_chunks = 0
         self.latency = 0.0  # seconds, input plus output, as PortAudio reports them
         self.devices: tuple[DeviceInfo, DeviceInfo] | None = None
-        self._max_chunks = max(1, int(max_queue_seconds * 1000 / chunk_ms))
-        self._queue: queue.Queue[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = queue.Queue(
-            self._max_chunks
-        )
-        self._stream: Any = None
-        self._frames = 0
-        self._failure: str | None = None
-        self._closing = threading.Event()
         self._lock = threading.Lock()
         self._sentence: _Sentence | None = None
 
@@ -124,10 +117,7 @@ class DuplexAudio:
         speaker = find_device(self.output_spec, "output")
         self.devices = (mic, speaker)
         self.rate = self._rate_for(sd, mic, speaker)
-        self._queue = queue.Queue(self._max_chunks)
-        self._frames = 0
-        self._failure = None
-        self._closing.clear()
+        self._reset()
         try:
             self._stream = sd.Stream(
                 device=(mic.index, speaker.index),
@@ -163,8 +153,6 @@ class DuplexAudio:
         self, indata: np.ndarray[Any, Any], outdata: np.ndarray[Any, Any], frames: int,
         when: Any, status: Any,
     ) -> None:  # fmt: skip
-        if status.input_overflow:
-            self.dropped_chunks += 1
         filled = 0
         with self._lock:
             sentence = self._sentence
@@ -180,14 +168,10 @@ class DuplexAudio:
                     sentence.done.set()
                     self._sentence = None
         outdata[filled:] = 0
-        try:
-            self._queue.put_nowait((indata.copy(), outdata.copy()))
-        except queue.Full:
-            self.dropped_chunks += 1
+        self._queue_item((indata.copy(), outdata.copy()), status.input_overflow)
 
     def _on_finished(self) -> None:
-        if not self._closing.is_set():
-            self._failure = "the audio stream stopped"
+        super()._on_finished()
         with self._lock:
             if self._sentence is not None:
                 self._sentence.done.set()
@@ -195,33 +179,19 @@ class DuplexAudio:
 
     # -- the microphone's side -----------------------------------------------
 
+    def _device_name(self) -> str:
+        return self.devices[0].name if self.devices else "the microphone"
+
     def read(self, timeout: float | None = None) -> tuple[AudioChunk, AudioChunk]:
         """The next chunk heard and the chunk played with it; DeviceLost if the stream
         fails or stays silent too long."""
-        if self._stream is None and self._queue.empty():
-            raise AudioError("the sound devices are not open")
-        wait = self.stall_timeout if timeout is None else timeout
-        try:
-            heard, played = self._queue.get(timeout=wait)
-        except queue.Empty:
-            name = self.devices[0].name if self.devices else "the microphone"
-            reason = self._failure or f"no audio for {wait:g} s"
-            raise DeviceLost(f"lost the microphone {name!r} ({reason})") from None
+        heard, played = self._next(timeout, "the sound devices are not open")
         at = self._frames / self.rate
         self._frames += len(heard)
         return AudioChunk(heard, self.rate, at), AudioChunk(played, self.rate, at)
 
     def __iter__(self) -> Iterator[tuple[AudioChunk, AudioChunk]]:
-        if self._stream is None:
-            self.open()
-        while not self._closing.is_set():
-            try:
-                pair = self.read()
-            except DeviceLost:
-                if self._closing.is_set():
-                    return  # closed from another thread while waiting
-                raise
-            yield pair
+        return self._items(self.read)
 
     # -- the loudspeaker's side (a Player) -----------------------------------
 
@@ -257,23 +227,8 @@ class DuplexAudio:
     def close(self) -> None:
         """Stop the stream; safe to call twice or after a failure. A sentence playing
         ends there (its play() returns False)."""
-        self._closing.set()
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.abort()
-                stream.close()
-            except Exception as exc:  # a lost device may refuse even this
-                log.debug("closing the duplex stream failed: %s", exc)
+        super().close()
         with self._lock:
             if self._sentence is not None:
                 self._sentence.done.set()
                 self._sentence = None
-
-    def __enter__(self) -> DuplexAudio:
-        return self.open() if self._stream is None else self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()

@@ -60,18 +60,33 @@ PLAYED_DBFS = -45.0
 # late must not put the direct sound before the filter's first tap.
 MARGIN = 2
 # How many frames later than set the direct sound may come before the canceller is started
-# again with the new delay (a slowly drifting delay, e.g. through PulseAudio's loopback).
-LATE = 4
+# again with the new delay. Within that the filter follows the sound where it is (a slow
+# drift: 2-2.5 ms a minute through PulseAudio's loopback). A jump is learned faster afresh:
+# once per stream the virtual devices' output moved 26-30 ms later (an underrun), and with 4
+# frames allowed the filter took about 15 s to take 10 dB out again (helper trial, issue 13).
+LATE = 2
 # A peak of the cross-correlation counts when it stands this far over its typical value.
 PEAK_OVER_TYPICAL = 8.0
 # The canceller has learned the room when, over the last SETTLE_WINDOW seconds of the coach
-# talking (0.1 s blocks), its echo is SETTLED_DB down, or left quieter than QUIET_DBFS (a
-# faint echo cannot be taken far below the room's own noise).
+# talking (0.1 s blocks; the median block, so that a person talking over it for a second does
+# not count), its echo is SETTLED_DB down, or what is left of it is within NOISE_MARGIN_DB of
+# the room's own noise (a faint echo cannot be taken far below that). The noise is the
+# quietest NOISE_PERCENTILE of the microphone's 10 ms frames lately: the pauses between the
+# coach's sentences. It has lost the room again when the echo is less than UNSETTLED_DB down
+# and above the noise: the room changed (someone moved, the delay drifted). A faint echo
+# counts only against real noise: on a line with no noise at all (virtual devices) Whisper
+# makes words of an echo at -60 dBFS.
 SETTLE_WINDOW = 3.0
 LOG_FRAMES = 3000  # 10 ms frames of energies kept, for :meth:`EchoRemover.kept_db`
 LOUDEST_DB = 20.0
 SETTLED_DB = 15.0
-QUIET_DBFS = -60.0
+UNSETTLED_DB = 10.0
+NOISE_PERCENTILE = 5.0
+NOISE_MARGIN_DB = 3.0
+# Whether the canceller was doing its work just before an utterance (:meth:`EchoRemover.
+# working_before`): the echo UNSETTLED_DB down over the blocks of the last BEFORE seconds.
+BEFORE = 1.0
+BLOCKS_KEPT = 100  # 0.1 s blocks of the coach talking kept: 10 s
 
 _library: Any = None
 
@@ -237,7 +252,9 @@ class EchoRemover:
         self.measured: int | None = None  # the last delay two measurements agreed on
         self.busy = 0.0
         self.settled = False  # see :data:`SETTLED_DB`; False again after a restart
-        self._blocks: list[tuple[float, float]] = []  # (heard, left) energy per 0.1 s
+        self.erle_db: float | None = None  # the echo taken out lately (median 0.1 s block)
+        # (stream seconds at its end, heard, left) energy per 0.1 s block of the coach talking
+        self._blocks: deque[tuple[float, float, float]] = deque(maxlen=BLOCKS_KEPT)
         self._block = [0.0, 0.0, 0.0]  # the block being summed: heard, left, frames
         self._heard_energy: deque[float] = deque(maxlen=LOG_FRAMES)  # per 10 ms frame
         self._left_energy: deque[float] = deque(maxlen=LOG_FRAMES)
@@ -324,7 +341,8 @@ class EchoRemover:
             self._canceller.close()
             self._canceller = self._new_canceller()
             self.settled = False
-            self._blocks = []
+            self.erle_db = None
+            self._blocks.clear()
             self._block = [0.0, 0.0, 0.0]
 
     def _outside_filter(self, lag: int) -> bool:
@@ -335,9 +353,8 @@ class EchoRemover:
         return not self.delay - FRAME <= lag <= self.delay + LATE * FRAME
 
     def _log(self, near: Samples, out: Samples) -> None:
-        for i in range(0, len(near), FRAME):
-            self._heard_energy.append(float(np.sum(near[i : i + FRAME].astype(np.float64) ** 2)))
-            self._left_energy.append(float(np.sum(out[i : i + FRAME].astype(np.float64) ** 2)))
+        self._heard_energy.extend(_frame_energy(near).tolist())
+        self._left_energy.extend(_frame_energy(out).tolist())
         self._logged += len(near) // FRAME
 
     def kept_db(self, start: float, end: float) -> float | None:
@@ -359,41 +376,77 @@ class EchoRemover:
         loud = heard >= heard.max() * 10 ** (-LOUDEST_DB / 10)
         return float(np.percentile(10 * np.log10(left[loud] / heard[loud]), 90))
 
+    def noise_energy(self) -> float:
+        """The room's own noise lately: a quiet 10 ms frame's energy at the microphone."""
+        if not self._heard_energy:
+            return 0.0
+        return float(np.percentile(np.array(self._heard_energy), NOISE_PERCENTILE))
+
     def _settle(self, near: Samples, far: Samples, out: Samples) -> None:
-        """Whether the canceller has learned the room yet (:attr:`settled`), from 0.1 s
-        blocks in which the coach played all along."""
-        if self.settled:
-            return
-        for i in range(0, len(near), FRAME):
-            loud = _loud_share(far[i : i + FRAME]) == 1.0
-            heard = float(np.sum(near[i : i + FRAME].astype(np.float64) ** 2))
-            left = float(np.sum(out[i : i + FRAME].astype(np.float64) ** 2))
+        """Whether the canceller knows the room now (:attr:`settled`, :attr:`erle_db`), from
+        the last 0.1 s blocks in which the coach played all along."""
+        added = False
+        at = self._out_at or 0.0
+        for loud, heard, left in zip(
+            _frame_levels(far) > PLAYED_DBFS, _frame_energy(near), _frame_energy(out), strict=True
+        ):
+            at += FRAME / SPEECH_RATE
             self._block = [self._block[0] + heard, self._block[1] + left, self._block[2] + 1.0]
             if not loud:
                 self._block = [0.0, 0.0, 0.0]
             elif self._block[2] == 10:
-                self._blocks.append((self._block[0], self._block[1]))
+                self._blocks.append((at, self._block[0], self._block[1]))
                 self._block = [0.0, 0.0, 0.0]
-        keep = round(SETTLE_WINDOW * 10)
-        self._blocks = self._blocks[-keep:]
-        if len(self._blocks) == keep:
-            heard = sum(b[0] for b in self._blocks) + 1.0
-            left = sum(b[1] for b in self._blocks) + 1.0
-            erle = 10 * np.log10(heard / left)
-            level = 10 * np.log10(left / (keep * 10 * FRAME)) - 20 * np.log10(32768.0)
-            self.settled = bool(erle >= SETTLED_DB or level <= QUIET_DBFS)
-            if self.settled:
-                log.info("the echo canceller has learned the room: %.0f dB out", erle)
+                added = True
+        window = round(SETTLE_WINDOW * 10)
+        if not added or len(self._blocks) < window:
+            return
+        erle, quiet = self._judge(list(self._blocks)[-window:])
+        self.erle_db = erle
+        if not self.settled and (erle >= SETTLED_DB or quiet):
+            self.settled = True
+            log.info("the echo canceller has learned the room: %.0f dB out", erle)
+        elif self.settled and erle < UNSETTLED_DB and not quiet:
+            self.settled = False
+            log.info("the echo canceller has lost the room (%.0f dB out): learning it again", erle)
+
+    def _judge(self, blocks: list[tuple[float, float, float]]) -> tuple[float, bool]:
+        """The echo taken out over ``blocks`` (dB, their median), and whether what is left is
+        down at the room's noise."""
+        energies = np.array([(heard, left) for _, heard, left in blocks]) + 1.0
+        erle = float(np.median(10 * np.log10(energies[:, 0] / energies[:, 1])))
+        left = float(np.median(energies[:, 1])) / 10  # a frame's energy
+        return erle, left <= self.noise_energy() * 10 ** (NOISE_MARGIN_DB / 10)
+
+    def working_before(self, start: float) -> bool:
+        """Whether the canceller was taking the echo out (:data:`UNSETTLED_DB`) over the
+        coach's talk in the :data:`BEFORE` seconds before stream second ``start``: the room
+        may change between two checks of :attr:`settled`. True when the coach did not talk
+        then (nothing to judge by)."""
+        blocks = [b for b in self._blocks if start - BEFORE < b[0] <= start]
+        if not blocks:
+            return True
+        erle, quiet = self._judge(blocks)
+        return erle >= UNSETTLED_DB or quiet
 
     def close(self) -> None:
         """Free the canceller."""
         self._canceller.close()
 
 
+def _frame_energy(samples: Samples) -> npt.NDArray[np.float64]:
+    """The energy of each whole 10 ms frame of ``samples``."""
+    frames = samples[: len(samples) // FRAME * FRAME].astype(np.float64).reshape(-1, FRAME)
+    return np.asarray(np.sum(frames**2, axis=1), dtype=np.float64)
+
+
+def _frame_levels(samples: Samples) -> npt.NDArray[np.float64]:
+    """The level (dBFS) of each whole 10 ms frame of ``samples``."""
+    power = _frame_energy(samples) / FRAME
+    return np.asarray(10 * np.log10(power + 1e-9) - 20 * np.log10(32768.0), dtype=np.float64)
+
+
 def _loud_share(samples: Samples) -> float:
     """The share of 10 ms frames of ``samples`` louder than :data:`PLAYED_DBFS`."""
-    frames = samples[: len(samples) // FRAME * FRAME].astype(np.float64).reshape(-1, FRAME)
-    if not len(frames):
-        return 0.0
-    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-9) - 20 * np.log10(32768.0)
-    return float(np.mean(level > PLAYED_DBFS))
+    levels = _frame_levels(samples)
+    return float(np.mean(levels > PLAYED_DBFS)) if len(levels) else 0.0

@@ -3,32 +3,29 @@
 Both yield :class:`voicecoach.audio.chunk.AudioChunk` of about 30 ms in the
 device's or file's own format; the consumer converts with
 :func:`voicecoach.audio.chunk.convert`. The microphone's audio callback only puts
-copies on a queue; everything else happens on the reading thread.
+copies on a queue; everything else happens on the reading thread
+(:class:`voicecoach.audio.stream.CallbackStream`).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 
 from voicecoach.audio.chunk import CHUNK_MS, SPEECH_RATE, AudioChunk, split
 from voicecoach.audio.devices import DeviceInfo, find_device, sounddevice_module
+from voicecoach.audio.stream import CallbackStream, DeviceLost
 from voicecoach.audio.wav import read_wav
 from voicecoach.errors import AudioError
 
+__all__ = ["DeviceLost", "MicrophoneSource", "WavSource", "choose_rate"]
+
 log = logging.getLogger(__name__)
-
-
-class DeviceLost(AudioError):
-    """The microphone stopped delivering audio (unplugged, or its server went away)."""
 
 
 def choose_rate(sd: Any, device: DeviceInfo, preferred: int, channels: int) -> int:
@@ -49,7 +46,7 @@ def choose_rate(sd: Any, device: DeviceInfo, preferred: int, channels: int) -> i
         return int(device.default_rate)
 
 
-class MicrophoneSource:
+class MicrophoneSource(CallbackStream[np.ndarray[Any, Any]]):
     """Chunks from a sound input device.
 
     ``device`` is an index, a (part of a) name, or None for the default.
@@ -67,30 +64,21 @@ class MicrophoneSource:
         stall_timeout: float = 2.0,
         max_queue_seconds: float = 10.0,
     ) -> None:
+        super().__init__(
+            chunk_ms=chunk_ms, stall_timeout=stall_timeout, max_queue_seconds=max_queue_seconds
+        )
         self.device_spec = device
         self.preferred_rate = rate
-        self.chunk_ms = chunk_ms
-        self.stall_timeout = stall_timeout
         self.rate = rate
         self.device: DeviceInfo | None = None
         self.started_at = 0.0  # time.monotonic() when the stream started
-        self.dropped_chunks = 0
-        self._max_chunks = max(1, int(max_queue_seconds * 1000 / chunk_ms))
-        self._queue: queue.Queue[np.ndarray[Any, Any]] = queue.Queue(self._max_chunks)
-        self._stream: Any = None
-        self._frames = 0
-        self._failure: str | None = None
-        self._closing = threading.Event()
 
     def open(self) -> MicrophoneSource:
         """Open and start the stream; AudioError (one line) when that is impossible."""
         sd = sounddevice_module()
         self.device = find_device(self.device_spec, "input")
         self.rate = choose_rate(sd, self.device, self.preferred_rate, 1)
-        self._queue = queue.Queue(self._max_chunks)
-        self._frames = 0
-        self._failure = None
-        self._closing.clear()
+        self._reset()
         try:
             self._stream = sd.InputStream(
                 device=self.device.index,
@@ -112,63 +100,21 @@ class MicrophoneSource:
         log.info("listening on %s at %d Hz", self.device.name, self.rate)
         return self
 
-    def _on_audio(self, indata: np.ndarray[Any, Any], frames: int, when: Any, status: Any) -> None:
-        if status.input_overflow:
-            self.dropped_chunks += 1
-        try:
-            self._queue.put_nowait(indata.copy())
-        except queue.Full:
-            self.dropped_chunks += 1
+    def _device_name(self) -> str:
+        return self.device.name if self.device else "the microphone"
 
-    def _on_finished(self) -> None:
-        if not self._closing.is_set():
-            self._failure = "the audio stream stopped"
+    def _on_audio(self, indata: np.ndarray[Any, Any], frames: int, when: Any, status: Any) -> None:
+        self._queue_item(indata.copy(), status.input_overflow)
 
     def read(self, timeout: float | None = None) -> AudioChunk:
         """The next chunk; DeviceLost if the device fails or stays silent too long."""
-        if self._stream is None and self._queue.empty():
-            raise AudioError("the microphone is not open")
-        wait = self.stall_timeout if timeout is None else timeout
-        try:
-            data = self._queue.get(timeout=wait)
-        except queue.Empty:
-            name = self.device.name if self.device else "the microphone"
-            reason = self._failure or f"no audio for {wait:g} s"
-            raise DeviceLost(f"lost the microphone {name!r} ({reason})") from None
+        data = self._next(timeout, "the microphone is not open")
         chunk = AudioChunk(data, self.rate, self._frames / self.rate)
         self._frames += len(data)
         return chunk
 
     def __iter__(self) -> Iterator[AudioChunk]:
-        if self._stream is None:
-            self.open()
-        while not self._closing.is_set():
-            try:
-                chunk = self.read()
-            except DeviceLost:
-                if self._closing.is_set():
-                    return  # closed from another thread while waiting
-                raise
-            yield chunk
-
-    def close(self) -> None:
-        """Stop the stream; safe to call twice or after a failure."""
-        self._closing.set()
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.abort()
-                stream.close()
-            except Exception as exc:  # a lost device may refuse even this
-                log.debug("closing the input stream failed: %s", exc)
-
-    def __enter__(self) -> MicrophoneSource:
-        return self.open() if self._stream is None else self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+        return self._items(self.read)
 
 
 class WavSource:

@@ -13,8 +13,9 @@ it too, and what gets through then is the listener's ``over_coach`` policy
 (pause, stop), heard surely: the coach must never obey its own voice, and a person
 talking over it usually wants it to stop. With its echo taken out first
 (:class:`voicecoach.audio.echo.EchoRemover`, :data:`ECHO_REMOVED`) every command the
-recognizer accepts, once the remover has learned the room (a policy given as a function
-is asked at each decision). Either way, not when every word heard is a word the coach is
+recognizer accepts, once the remover has learned the room and while it was taking the
+echo out just before the utterance (a policy given as a function is asked at each decision,
+with the utterance's start). Either way, not when every word heard is a word the coach is
 saying then (``coach_words``: its last sentences), which is its own voice coming back;
 nor when the echo remover took out most of what was heard then (``kept_db``,
 :data:`ECHO_ONLY_DB`): the coach's leftover echo, which Whisper can still make words of;
@@ -95,11 +96,16 @@ class Settling(Protocol):
     @property
     def settled(self) -> bool: ...
 
+    def working_before(self, start: float) -> bool: ...
 
-def over_coach_for(remover: Settling | None) -> OverCoach:
-    """The policy behind ``remover``: every command once it has learned the room, only the
-    barge-ins before that and without one."""
-    return ECHO_REMOVED if remover is not None and remover.settled else PLAIN_MIC
+
+def over_coach_for(remover: Settling | None, start: float) -> OverCoach:
+    """The policy behind ``remover`` for an utterance from stream second ``start``: every
+    command once it has learned the room and while it was taking the echo out just before;
+    only the barge-ins otherwise, and without one."""
+    if remover is not None and remover.settled and remover.working_before(start):
+        return ECHO_REMOVED
+    return PLAIN_MIC
 
 
 class Segmenter(Protocol):
@@ -180,7 +186,7 @@ class Listener:
         early: float | None = EARLY_DECISION,
         executor: Executor | None = None,
         coach_words: Callable[[], Sequence[str]] | None = None,
-        over_coach: OverCoach | Callable[[], OverCoach] = PLAIN_MIC,
+        over_coach: OverCoach | Callable[[float], OverCoach] = PLAIN_MIC,
         kept_db: Callable[[float, float], float | None] | None = None,
     ) -> None:
         self.coach_words = coach_words
@@ -285,7 +291,8 @@ class Listener:
         command, rejected = self._command(result, overlaps_coach)
         ignored = ""
         if command is not None and overlaps_coach:
-            policy = self.over_coach() if callable(self.over_coach) else self.over_coach
+            over = self.over_coach
+            policy = over(utterance.start) if callable(over) else over
             if command.name not in policy.commands:
                 ignored = "the coach was speaking"
             elif result.confidence < policy.confidence:

@@ -136,6 +136,12 @@ class Room:
         self._noise_amplitude = 0.0 if noise_dbfs is None else 32767.0 * 10 ** (noise_dbfs / 20)
         self._rng = np.random.default_rng(seed)
 
+    def move(self, echo: Echo | None) -> None:
+        """The room changes (someone moved, or the loudspeaker): what the coach plays from
+        now on comes back as ``echo`` returns it."""
+        self.echo = echo
+        self._response = None if echo is None else echo.response(self.rate)
+
     @property
     def time(self) -> float:
         """Seconds of room audio read so far."""
