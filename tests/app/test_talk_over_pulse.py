@@ -70,7 +70,7 @@ def _start_coach(pulse: dict[str, str], home: Path) -> subprocess.Popen[str]:
         "PYTHONUNBUFFERED": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "voicecoach", "run", "--routine", "short"],
+        [sys.executable, "-m", "voicecoach", "-v", "run", "--routine", "short"],  # -v: the echo log
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -102,7 +102,9 @@ def test_next_said_over_the_coach_moves_on_and_its_own_voice_is_never_obeyed(
     said = _wav(tmp_path, "next")
     proc = _start_coach(pulse, tmp_path / "home")
     transcript = Transcript(proc)
+    began = time.monotonic()
     tries = 0
+    said_at: list[str] = []  # seconds from the coach's start, for its log
     try:
         setup = transcript.wait_for(r"coach: .*Stretch your arms over your head", timeout=90)
         assert setup is not None, transcript.text()
@@ -115,6 +117,7 @@ def test_next_said_over_the_coach_moves_on_and_its_own_voice_is_never_obeyed(
                 break  # the coach fell silent: nothing left to talk over
             since = transcript.mark()
             tries += 1
+            said_at.append(f"{time.monotonic() - began:.1f}")
             subprocess.run(
                 ["paplay", "--device=vc_room", str(said)], env=pulse, check=True, timeout=15
             )
@@ -129,14 +132,18 @@ def test_next_said_over_the_coach_moves_on_and_its_own_voice_is_never_obeyed(
             proc.wait(10)
         monitor.stop()
         stderr = transcript.close()
+    echo_log = "\n".join(line for line in stderr.splitlines() if "voicecoach." in line)
+    echo_log += f"\n'next' said at {', '.join(said_at)} s of the coach's process"
     assert moved is not None, f"never moved on after {tries} tries:\n{transcript.text()}\n{stderr}"
     assert ended == 0, f"the routine did not end by itself:\n{transcript.text()}\n{stderr}"
     print(f"moved on at try {tries}")
     print(transcript.text())
+    print(echo_log)
     heard = [line for _, line in transcript.lines if line.startswith("heard ")]
     acted = [line for line in heard if " -> " in line]
-    assert acted and all(line.endswith("-> next") for line in acted), transcript.text()
-    assert len(acted) <= tries  # nothing the person did not say
-    assert transcript.find(r"coach: That.s the short routine done") is not None, transcript.text()
+    what = f"{transcript.text()}\n{echo_log}"
+    assert acted and all(line.endswith("-> next") for line in acted), what
+    assert len(acted) <= tries, what  # nothing the person did not say
+    assert transcript.find(r"coach: That.s the short routine done") is not None, what
     assert "echo cancellation is off" not in stderr, stderr
     assert "Traceback" not in stderr, stderr

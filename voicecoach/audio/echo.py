@@ -84,8 +84,12 @@ UNSETTLED_DB = 10.0
 NOISE_PERCENTILE = 5.0
 NOISE_MARGIN_DB = 3.0
 # Whether the canceller was doing its work just before an utterance (:meth:`EchoRemover.
-# working_before`): the echo UNSETTLED_DB down over the blocks of the last BEFORE seconds.
+# working_before`): the echo UNSETTLED_DB down over the blocks of the BEFORE seconds up to
+# ONSET before its start (the VAD starts an utterance up to 0.1 s into the voice, and a
+# block with the person in it is no measure of the echo), judged on BLOCKS_TO_JUDGE or more.
 BEFORE = 1.0
+ONSET = 0.2
+BLOCKS_TO_JUDGE = 3
 BLOCKS_KEPT = 100  # 0.1 s blocks of the coach talking kept: 10 s
 
 _library: Any = None
@@ -420,11 +424,12 @@ class EchoRemover:
 
     def working_before(self, start: float) -> bool:
         """Whether the canceller was taking the echo out (:data:`UNSETTLED_DB`) over the
-        coach's talk in the :data:`BEFORE` seconds before stream second ``start``: the room
-        may change between two checks of :attr:`settled`. True when the coach did not talk
-        then (nothing to judge by)."""
-        blocks = [b for b in self._blocks if start - BEFORE < b[0] <= start]
-        if not blocks:
+        coach's talk in the :data:`BEFORE` seconds before an utterance from stream second
+        ``start`` (up to :data:`ONSET` before it): the room may change between two checks of
+        :attr:`settled`. True when the coach hardly talked then (nothing to judge by)."""
+        last = start - ONSET
+        blocks = [b for b in self._blocks if last - BEFORE < b[0] <= last]
+        if len(blocks) < BLOCKS_TO_JUDGE:
             return True
         erle, quiet = self._judge(blocks)
         return erle >= UNSETTLED_DB or quiet
