@@ -120,9 +120,23 @@ class MonitorRecorder:
 @pytest.fixture
 def echo(pulse: dict[str, str]) -> Iterator[None]:
     """The coach's speaker heard by the room's microphone, quieter and later, as in a real
-    room (PulseAudio's loopback adds its own delay, 60 ms or more, and resamples)."""
+    room (PulseAudio's loopback adds its own delay, 60 ms or more), on one clock: as a
+    laptop's or a USB speakerphone's microphone and speaker share theirs. The loopback's
+    rate adjustment is off: on the virtual devices it made the delay creep 2-2.5 ms a
+    minute, which no single sound card does."""
+    yield from _loopback(pulse, "adjust_time=0")
+
+
+@pytest.fixture
+def drifting_echo(pulse: dict[str, str]) -> Iterator[None]:
+    """As :func:`echo`, on two clocks: the loopback keeps adjusting its rate (PulseAudio's
+    default), and the delay creeps, as between a separate USB microphone and speaker."""
+    yield from _loopback(pulse)
+
+
+def _loopback(pulse: dict[str, str], *options: str) -> Iterator[None]:
     loaded = subprocess.run(
-        [*LOOPBACK], env=pulse, check=True, capture_output=True, text=True, timeout=10
+        [*LOOPBACK, *options], env=pulse, check=True, capture_output=True, text=True, timeout=10
     )
     module = loaded.stdout.strip()
     listing = subprocess.run(

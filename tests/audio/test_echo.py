@@ -146,6 +146,18 @@ def test_find_delay_names_the_direct_sound_and_nothing_when_nothing_matches() ->
     assert find_delay(other, played, SPEECH_RATE // 2) is None
 
 
+def test_find_delay_looks_no_sooner_than_it_is_told() -> None:
+    """A spurious peak at lag 0 (seen on the virtual devices) is not the echo when the
+    stream's buffers alone take longer than that."""
+    rng = np.random.default_rng(4)
+    played = rng.normal(0, 3000, 2 * SPEECH_RATE)
+    heard = 0.5 * played  # in step with what was played: no room returns that
+    heard[4800:] += 0.4 * played[:-4800]  # the echo, 300 ms later
+    assert find_delay(heard, played, SPEECH_RATE // 2) == 0
+    assert find_delay(heard, played, SPEECH_RATE // 2, shortest=2400) == 4800
+    assert EchoRemover(delay=0.33).shortest == round(0.165 * SPEECH_RATE)
+
+
 @needs_espeak
 def test_with_nothing_played_the_microphone_passes_through_only_denoised() -> None:
     rng = np.random.default_rng(3)

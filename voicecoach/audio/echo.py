@@ -53,6 +53,11 @@ _PREPROCESS_SET_ECHO_STATE = 24
 # Finding the delay: the longest looked for, the stretch compared, how often, and how
 # loud what was played must be (dBFS) for a stretch to count.
 MAX_DELAY = 0.5
+# The sound cannot come back sooner than this share of the delay the stream reports (its
+# buffers' latency, the first guess): on the virtual devices the cross-correlation once had
+# a spurious peak at lag 0 that two measurements agreed on, and the canceller, set there,
+# took nothing out for a whole session (the true delay was about 300 ms, 330 reported).
+SHORTEST_SHARE = 0.5
 WINDOW = 2.0
 EVERY = 0.5
 PLAYED_DBFS = -45.0
@@ -84,9 +89,11 @@ UNSETTLED_DB = 10.0
 NOISE_PERCENTILE = 5.0
 NOISE_MARGIN_DB = 3.0
 # Whether the canceller was doing its work just before an utterance (:meth:`EchoRemover.
-# working_before`): the echo UNSETTLED_DB down over the blocks of the BEFORE seconds up to
-# ONSET before its start (the VAD starts an utterance up to 0.1 s into the voice, and a
-# block with the person in it is no measure of the echo), judged on BLOCKS_TO_JUDGE or more.
+# working_before`): the echo SETTLED_DB down over the blocks of the BEFORE seconds up to
+# ONSET before its start (the VAD starts an utterance up to 0.1 s into the voice, and a block
+# with the person in it is no measure of the echo), judged on BLOCKS_TO_JUDGE or more. The
+# bar is the one for learning the room, not the lower one for losing it: on the virtual
+# devices, with the delay creeping, Whisper made words of an echo 12-13 dB down.
 BEFORE = 1.0
 ONSET = 0.2
 BLOCKS_TO_JUDGE = 3
@@ -180,23 +187,27 @@ class EchoCanceller:
 
 
 def find_delay(
-    heard: npt.NDArray[np.generic], played: npt.NDArray[np.generic], longest: int
+    heard: npt.NDArray[np.generic],
+    played: npt.NDArray[np.generic],
+    longest: int,
+    shortest: int = 0,
 ) -> int | None:
     """How many samples after ``played`` its echo reaches ``heard`` (same length, same
-    clock): the earliest lag, up to ``longest``, whose phase-transform cross-correlation
-    (GCC-PHAT) is at least half the strongest; the direct sound, not a louder reflection
-    after it. None when no lag stands out (nothing played, or nothing of it heard)."""
+    clock): the earliest lag from ``shortest`` up to ``longest`` whose phase-transform
+    cross-correlation (GCC-PHAT) is at least half the strongest; the direct sound, not a
+    louder reflection after it. None when no lag stands out (nothing played, or nothing
+    of it heard)."""
     mic = np.asarray(heard, dtype=np.float64).reshape(-1)
     ref = np.asarray(played, dtype=np.float64).reshape(-1)
     size = 1 << int(np.ceil(np.log2(len(mic) + len(ref))))
     cross = np.fft.rfft(mic, size) * np.conj(np.fft.rfft(ref, size))
     cross /= np.abs(cross) + 1e-12
-    corr = np.fft.irfft(cross, size)[: longest + 1]
+    corr = np.fft.irfft(cross, size)[shortest : longest + 1]
     peak = float(corr.max())
     typical = float(np.median(np.abs(corr))) + 1e-12
     if peak < PEAK_OVER_TYPICAL * typical:
         return None
-    return int(np.flatnonzero(corr >= 0.5 * peak)[0])
+    return shortest + int(np.flatnonzero(corr >= 0.5 * peak)[0])
 
 
 class _Resampler:
@@ -232,7 +243,8 @@ class EchoRemover:
     moments (the same clock and rate: one duplex stream, or a simulated room) and returns
     the microphone's chunk at SPEECH_RATE with the echo taken out; the two halves may be of
     any size, and audio is passed on in whole 10 ms frames. ``delay`` (seconds from playing
-    to hearing) is a first guess; while the coach talks the remover measures it every
+    to hearing; the stream's reported latency) is a first guess, and no echo is looked for
+    sooner than half of it; while the coach talks the remover measures it every
     :data:`EVERY` seconds and, when two measurements agree on a delay the filter does not
     reach as the reference is held back now, starts the canceller again with it.
     :attr:`settled` tells when it has learned the room. ``busy`` counts the seconds spent.
@@ -251,6 +263,8 @@ class EchoRemover:
         self.suppress_db = suppress_db
         self.find = find
         self.longest = round(longest * SPEECH_RATE)
+        # The devices' buffers come first: no echo sooner than SHORTEST_SHARE of the guess.
+        self.shortest = round(delay * SHORTEST_SHARE * SPEECH_RATE)
         self.delay = round(delay * SPEECH_RATE)  # samples, as used now
         self.found: list[int] = []  # each delay measured, in samples
         self.measured: int | None = None  # the last delay two measurements agreed on
@@ -328,7 +342,7 @@ class EchoRemover:
         played = np.concatenate(self._history_played)[-keep:]
         if len(played) < keep or _loud_share(played) < 0.5:
             return
-        lag = find_delay(heard, played, self.longest)
+        lag = find_delay(heard, played, self.longest, self.shortest)
         if lag is None:
             return
         self.found.append(lag)
@@ -423,7 +437,7 @@ class EchoRemover:
         return erle, left <= self.noise_energy() * 10 ** (NOISE_MARGIN_DB / 10)
 
     def working_before(self, start: float) -> bool:
-        """Whether the canceller was taking the echo out (:data:`UNSETTLED_DB`) over the
+        """Whether the canceller was taking the echo out (:data:`SETTLED_DB`) over the
         coach's talk in the :data:`BEFORE` seconds before an utterance from stream second
         ``start`` (up to :data:`ONSET` before it): the room may change between two checks of
         :attr:`settled`. True when the coach hardly talked then (nothing to judge by)."""
@@ -432,7 +446,7 @@ class EchoRemover:
         if len(blocks) < BLOCKS_TO_JUDGE:
             return True
         erle, quiet = self._judge(blocks)
-        return erle >= UNSETTLED_DB or quiet
+        return erle >= SETTLED_DB or quiet
 
     def close(self) -> None:
         """Free the canceller."""
