@@ -130,7 +130,10 @@ class Tally:
     seconds: float = 0.0
     sessions: int = 0
     delays: list[tuple[float, float]] = field(default_factory=list)  # (true, found) seconds
-    kept: list[tuple[bool, float | None, str, bool]] = field(default_factory=list)
+    # per hearing over the coach: (the person's?, dB left, text, settled, seconds)
+    kept: list[tuple[bool, float | None, str, bool, float]] = field(default_factory=list)
+    # hearings over the coach that named a command: (the person's?, seconds, text)
+    commands_over: list[tuple[bool, float, str]] = field(default_factory=list)
 
     def share(self, over: bool) -> tuple[float, int, int]:
         group = [s for s in self.said if s.over == over]
@@ -260,7 +263,9 @@ def run_session(
         if remover is not None and d.text and d.start <= speaker.speech_end() + 0.5:
             mine = any(d.start < s.end + 0.3 and d.end > s.start - 0.3 for s in person.said)
             kept = remover.kept_db(d.start, d.end)
-            tally.kept.append((mine, kept, d.text, remover.settled))
+            tally.kept.append((mine, kept, d.text, remover.settled, d.end - d.start))
+            if d.command is not None:
+                tally.commands_over.append((mine, d.end - d.start, d.text))
         if d.command is None or d.ignored:
             return
         for said in person.said:
@@ -271,6 +276,11 @@ def run_session(
                 return
         kept = remover.kept_db(d.start, d.end) if remover is not None else None
         left = "" if kept is None else f", {kept:.1f} dB of it left"
+        if remover is not None:
+            left += (
+                f", confidence {d.confidence:.2f}, canceller settled {remover.settled}, working "
+                f"before {remover.working_before(d.start)}, restarts {remover.restarts}"
+            )
         self_triggers.append((
             f"{d.command.name} from {d.text!r} at {d.start:.1f}-{d.end:.1f} s (the coach's "
             f"speech ends {speaker.speech_end():.1f} s{left}; said: {session.recently_said()})",
@@ -389,14 +399,22 @@ def report(name: str, tally: Tally) -> tuple[float, float]:
         print(
             f"    {means:<11} {'over' if over_flag else 'silent':<7} {good[(means, over_flag)]}/{n}"
         )
-    person = [k for mine, k, _, settled in tally.kept if mine and settled and k is not None]
-    coach = [k for mine, k, _, settled in tally.kept if not mine and settled and k is not None]
+    person = [k for mine, k, _, settled, _ in tally.kept if mine and settled and k is not None]
+    coach = [k for mine, k, _, settled, _ in tally.kept if not mine and settled and k is not None]
     if person and coach:
         print(
             f"  left by the canceller (dB of what was heard, once settled): the person's words "
             f"min {min(person):.1f}, 5th pct {np.percentile(person, 5):.1f} ({len(person)}); "
             f"the coach's echo heard as words max {max(coach):.1f}, median "
             f"{np.median(coach):.1f} ({len(coach)})"
+        )
+    person_s = [n for mine, n, _ in tally.commands_over if mine]
+    coach_s = sorted((round(n, 2), text) for mine, n, text in tally.commands_over if not mine)
+    if person_s:
+        print(
+            f"  commands heard over the coach, seconds: the person's min {min(person_s):.2f}, "
+            f"5th pct {np.percentile(person_s, 5):.2f} ({len(person_s)}); the coach's echo "
+            f"{coach_s[:12]}"
         )
     if tally.delays:
         errors = [abs(true - found) * 1000 for true, found in tally.delays]

@@ -436,3 +436,6 @@ def test_a_barge_in_with_words_the_coach_is_not_saying_is_obeyed() -> None:
     assert echoes("skip", ["Skipping to the end of the routine."])  # the start of its word
     assert not echoes("skipping", ["Skip it."]) and not echoes("go", ["Going on."])
     assert not echoes("", ["Paused."])
+    # a letter more at the start: "stop" in the echo of "the top of your head" (talk_over)
+    assert echoes("stop", ["Grow long through the top of your head."])
+    assert not echoes("stop", ["Stand tall."]) and not echoes("to", ["Tuck your toes under."])

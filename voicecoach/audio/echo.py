@@ -267,6 +267,7 @@ class EchoRemover:
         self.shortest = round(delay * SHORTEST_SHARE * SPEECH_RATE)
         self.delay = round(delay * SPEECH_RATE)  # samples, as used now
         self.found: list[int] = []  # each delay measured, in samples
+        self.restarts = 0  # times the canceller started again with a new delay
         self.measured: int | None = None  # the last delay two measurements agreed on
         self.busy = 0.0
         self.settled = False  # see :data:`SETTLED_DB`; False again after a restart
@@ -356,6 +357,7 @@ class EchoRemover:
                 self.delay / SPEECH_RATE * 1000,
             )
             self.delay = lag
+            self.restarts += 1
             self._canceller.close()
             self._canceller = self._new_canceller()
             self.settled = False

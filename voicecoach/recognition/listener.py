@@ -146,12 +146,13 @@ class Decision:
 
 
 def _same_word(heard: str, said: str) -> bool:
-    """``heard`` is ``said``, or the same word with a short ending more or less
-    ("pause" in "paused", "stop" in "stops"), or the start of a longer word the coach said
-    ("skip" in "Skipping to the end": heard in its echo, and acted on, in talk_over)."""
+    """``heard`` is ``said``, or the same word with a letter or two more or less at either
+    end ("pause" in "paused", "stop" in "stops"; "stop" heard in the echo of "the top of
+    your head", and acted on, in talk_over), or the start of a longer word the coach said
+    ("skip" in "Skipping to the end": likewise)."""
     short, long = sorted((heard, said), key=len)
     return (
-        (long.startswith(short) and len(long) - len(short) <= 2 and len(short) >= 3)
+        (short in long and len(long) - len(short) <= 2 and len(short) >= 3)
         or (said.startswith(heard) and len(heard) >= 4)
         or heard == said
     )
