@@ -132,8 +132,11 @@ class Tally:
     delays: list[tuple[float, float]] = field(default_factory=list)  # (true, found) seconds
     # per hearing over the coach: (the person's?, dB left, text, settled, seconds)
     kept: list[tuple[bool, float | None, str, bool, float]] = field(default_factory=list)
-    # hearings over the coach that named a command: (the person's?, seconds, text)
-    commands_over: list[tuple[bool, float, str]] = field(default_factory=list)
+    # hearings over the coach that named a command:
+    # (the person's?, seconds, text, dB over the noise, dB left)
+    commands_over: list[tuple[bool, float, str, float | None, float | None]] = field(
+        default_factory=list
+    )
 
     def share(self, over: bool) -> tuple[float, int, int]:
         group = [s for s in self.said if s.over == over]
@@ -235,6 +238,7 @@ def run_session(
     cancel: bool,
     tally: Tally,
     verbose: bool,
+    filter_ms: int | None = None,
 ) -> None:
     """One whole session on one path; adds its counts to ``tally``."""
     rng = random.Random(seed * 1000 + index)
@@ -265,7 +269,8 @@ def run_session(
             kept = remover.kept_db(d.start, d.end)
             tally.kept.append((mine, kept, d.text, remover.settled, d.end - d.start))
             if d.command is not None:
-                tally.commands_over.append((mine, d.end - d.start, d.text))
+                snr = remover.over_noise_db(d.start, d.end)
+                tally.commands_over.append((mine, d.end - d.start, d.text, snr, kept))
         if d.command is None or d.ignored:
             return
         for said in person.said:
@@ -287,7 +292,7 @@ def run_session(
             d.start,
         ))  # fmt: skip
 
-    remover = EchoRemover() if cancel else None
+    remover = (EchoRemover(filter_ms=filter_ms) if filter_ms else EchoRemover()) if cancel else None
     listener = Listener(
         recognizer,
         speaker,
@@ -408,14 +413,24 @@ def report(name: str, tally: Tally) -> tuple[float, float]:
             f"the coach's echo heard as words max {max(coach):.1f}, median "
             f"{np.median(coach):.1f} ({len(coach)})"
         )
-    person_s = [n for mine, n, _ in tally.commands_over if mine]
-    coach_s = sorted((round(n, 2), text) for mine, n, text in tally.commands_over if not mine)
-    if person_s:
+    heard_over = tally.commands_over
+    if any(mine for mine, *_ in heard_over):
+        seconds = [n for mine, n, *_ in heard_over if mine]
+        snrs = [snr for mine, _, _, snr, _ in heard_over if mine and snr is not None]
         print(
-            f"  commands heard over the coach, seconds: the person's min {min(person_s):.2f}, "
-            f"5th pct {np.percentile(person_s, 5):.2f} ({len(person_s)}); the coach's echo "
-            f"{coach_s[:12]}"
-        )
+            f"  commands heard over the coach: the person's {len(seconds)}, seconds min "
+            f"{min(seconds):.2f}, 5th pct {np.percentile(seconds, 5):.2f}"
+            + (f"; dB over the noise min {min(snrs):.1f}, 5th pct {np.percentile(snrs, 5):.1f}"
+               if snrs else "")
+        )  # fmt: skip
+        for is_mine, length, words, snr_db, left_db in heard_over:
+            if not is_mine:
+                over_txt = "-" if snr_db is None else f"{snr_db:.1f}"
+                left_txt = "-" if left_db is None else f"{left_db:.1f}"
+                print(
+                    f"    the coach's echo: {words!r} {length:.2f} s, {over_txt} dB over the "
+                    f"noise, {left_txt} dB left"
+                )
     if tally.delays:
         errors = [abs(true - found) * 1000 for true, found in tally.delays]
         print(
@@ -433,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--session", type=int, help="run only session N (1-based), to look at")
     parser.add_argument("--engine", default="whisper")
+    parser.add_argument("--filter-ms", type=int, default=None, help="the canceller's filter")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     sessions = args.sessions or (QUICK_SESSIONS if args.quick else 20)
@@ -448,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in paths:
             run_session(
                 index, args.seed, recognizer, coach_voice, path == "cancel", tallies[path],
-                args.verbose,
+                args.verbose, args.filter_ms,
             )  # fmt: skip
     results = {path: report(path, tally) for path, tally in tallies.items()}
 

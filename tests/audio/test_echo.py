@@ -211,6 +211,8 @@ def test_what_is_left_tells_the_person_s_word_from_the_coach_s_echo() -> None:
     assert person > -6.0, f"the person's word kept {person:.1f} dB"
     assert echo_only < -15.0, f"the coach's echo kept {echo_only:.1f} dB"
     assert remover.kept_db(ends + 5, ends + 6) is None  # not heard yet
+    word_over_noise = remover.over_noise_db(*spoken)
+    assert word_over_noise is not None and word_over_noise > 30.0  # the room's noise: -66 dBFS
 
 
 @needs_espeak

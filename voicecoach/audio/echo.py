@@ -383,6 +383,27 @@ class EchoRemover:
         10 ms frames within :data:`LOUDEST_DB` of the loudest. A person's voice stays (near
         0 dB, or the echo's lead over it); the coach's echo alone is taken out (its ERLE
         below). None when those moments are no longer (or not yet) kept."""
+        span = self._span(start, end)
+        if span is None:
+            return None
+        heard, left = span
+        loud = heard >= heard.max() * 10 ** (-LOUDEST_DB / 10)
+        return float(np.percentile(10 * np.log10(left[loud] / heard[loud]), 90))
+
+    def over_noise_db(self, start: float, end: float) -> float | None:
+        """How far what is left between stream seconds ``start`` and ``end`` stands over
+        the room's own noise, in dB (its 90th percentile 10 ms frame). None on a line with
+        no noise at all, or when those moments are not kept."""
+        span = self._span(start, end)
+        noise = self.noise_energy()
+        if span is None or noise <= 1.0:
+            return None
+        return float(10 * np.log10(np.percentile(span[1], 90) / noise))
+
+    def _span(
+        self, start: float, end: float
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
+        """The energies heard and left (+1) of the 10 ms frames between two stream seconds."""
         if self._out_at is None:
             return None
         origin = self._out_at - self._logged * FRAME / SPEECH_RATE  # stream time of frame 0
@@ -393,8 +414,7 @@ class EchoRemover:
             return None
         heard = np.array(list(self._heard_energy))[lo - first : hi - first] + 1.0
         left = np.array(list(self._left_energy))[lo - first : hi - first] + 1.0
-        loud = heard >= heard.max() * 10 ** (-LOUDEST_DB / 10)
-        return float(np.percentile(10 * np.log10(left[loud] / heard[loud]), 90))
+        return heard, left
 
     def noise_energy(self) -> float:
         """The room's own noise lately: a quiet 10 ms frame's energy at the microphone."""
