@@ -41,6 +41,12 @@ from voicecoach.errors import AudioError
 log = logging.getLogger(__name__)
 
 FRAME = SPEECH_RATE // 100  # 10 ms: what both halves of the canceller take at a time
+# The remover's filter, from the direct sound on: the room's reverberation it can take out.
+# With 256 ms, the late tail of a reverberant room (RT60 0.5-0.6 s) was left, and Whisper
+# made commands of it between the coach's sentences ("let's go", "start", 0.1-0.3 s, little
+# taken out): 5 and 6 such hearings in two `talk_over --quick` runs, and one self-trigger in
+# each of two of four runs; with 512 ms none in one run, at 2.1% of a core against 1.6-1.8%.
+FILTER_MS = 512
 LATENCY = FRAME  # the output lags the microphone by one frame (the preprocessor's; measured)
 LIBRARY_PACKAGE = "libspeexdsp1"
 # speex_echo.h / speex_preprocess.h request numbers
@@ -255,7 +261,7 @@ class EchoRemover:
         *,
         delay: float = 0.0,
         find: bool = True,
-        filter_ms: int = 256,
+        filter_ms: int = FILTER_MS,
         suppress_db: int = -40,
         longest: float = MAX_DELAY,
     ) -> None:
