@@ -324,8 +324,9 @@ class EchoRemover:
         for i in range(0, whole, FRAME):
             out[i : i + FRAME] = self._canceller.process(near[i : i + FRAME], far[i : i + FRAME])
         if whole:
-            self._settle(near, far, out)
-            self._log(near, out)
+            heard, left = _frame_energy(near), _frame_energy(out)
+            self._settle(heard, left, _frame_levels(far) > PLAYED_DBFS)
+            self._log(heard, left)
         if self.find and whole:
             self._remember(near, far)
         chunk = AudioChunk(out.reshape(-1, 1), SPEECH_RATE, self._out_at)
@@ -378,10 +379,11 @@ class EchoRemover:
         of learning; within that, the filter follows the sound where it is."""
         return not self.delay - FRAME <= lag <= self.delay + LATE * FRAME
 
-    def _log(self, near: Samples, out: Samples) -> None:
-        self._heard_energy.extend(_frame_energy(near).tolist())
-        self._left_energy.extend(_frame_energy(out).tolist())
-        self._logged += len(near) // FRAME
+    def _log(self, heard: npt.NDArray[np.float64], left: npt.NDArray[np.float64]) -> None:
+        """Keep each 10 ms frame's energy heard and left, for :meth:`kept_db`."""
+        self._heard_energy.extend(heard.tolist())
+        self._left_energy.extend(left.tolist())
+        self._logged += len(heard)
 
     def kept_db(self, start: float, end: float) -> float | None:
         """How much of what the microphone heard between stream seconds ``start`` and
@@ -428,14 +430,18 @@ class EchoRemover:
             return 0.0
         return float(np.percentile(np.array(self._heard_energy), NOISE_PERCENTILE))
 
-    def _settle(self, near: Samples, far: Samples, out: Samples) -> None:
+    def _settle(
+        self,
+        heard_frames: npt.NDArray[np.float64],
+        left_frames: npt.NDArray[np.float64],
+        played_frames: npt.NDArray[np.bool_],
+    ) -> None:
         """Whether the canceller knows the room now (:attr:`settled`, :attr:`erle_db`), from
-        the last 0.1 s blocks in which the coach played all along."""
+        the last 0.1 s blocks in which the coach played all along (per 10 ms frame: the
+        energy heard, the energy left, and whether the coach played)."""
         added = False
         at = self._out_at or 0.0
-        for loud, heard, left in zip(
-            _frame_levels(far) > PLAYED_DBFS, _frame_energy(near), _frame_energy(out), strict=True
-        ):
+        for loud, heard, left in zip(played_frames, heard_frames, left_frames, strict=True):
             at += FRAME / SPEECH_RATE
             self._block = [self._block[0] + heard, self._block[1] + left, self._block[2] + 1.0]
             if not loud:
