@@ -97,19 +97,26 @@ def chunk(at: float, rate: int = SPEECH_RATE) -> AudioChunk:
 def run(
     results: list[Recognition],
     speaking: list[bool],
-    over_coach: OverCoach = PLAIN_MIC,
+    over_coach: OverCoach | Callable[[float], OverCoach] = PLAIN_MIC,
     coach_words: list[str] | None = None,
+    *,
+    kept_db: Callable[[float, float], float | None] | None = None,
+    every: float = 0.03,
+    spoken: float = 0.4,
 ) -> tuple[list[Command], list[str]]:
+    """One utterance of ``spoken`` seconds a chunk, a chunk every ``every`` seconds, heard as
+    ``results`` while the coach is ``speaking`` or not; what was posted, and why not."""
     posted: list[Command] = []
     listener = Listener(
         ScriptedRecognizer(results),
         SpeakingSpeaker(speaking=speaking),
         posted.append,
-        segmenter=OneUtterancePerChunk(),
+        segmenter=OneUtterancePerChunk(spoken=spoken),
         over_coach=over_coach,
         coach_words=None if coach_words is None else lambda: coach_words,
+        kept_db=kept_db,
     )
-    ignored = [d.ignored for i in range(len(speaking)) for d in listener.feed(chunk(i * 0.03))]
+    ignored = [d.ignored for i in range(len(speaking)) for d in listener.feed(chunk(i * every))]
     return posted, ignored
 
 
@@ -146,22 +153,14 @@ def test_with_the_echo_removed_the_coach_s_own_words_are_still_not_obeyed() -> N
 
 
 def test_with_the_echo_removed_what_is_mostly_the_coach_s_echo_is_not_obeyed() -> None:
-    posted: list[Command] = []
     spans: list[tuple[float, float]] = []
 
     def kept_db(start: float, end: float) -> float | None:
         spans.append((start, end))
         return [-12.0, -3.0, None][len(spans) - 1]
 
-    listener = Listener(
-        ScriptedRecognizer([heard("next", 0.95), heard("repeat", 0.95), heard("pause", 0.95)]),
-        SpeakingSpeaker(speaking=[True, True, True]),
-        posted.append,
-        segmenter=OneUtterancePerChunk(),
-        over_coach=ECHO_REMOVED,
-        kept_db=kept_db,
-    )
-    ignored = [d.ignored for i in range(3) for d in listener.feed(chunk(i * 0.03))]
+    results = [heard("next", 0.95), heard("repeat", 0.95), heard("pause", 0.95)]
+    posted, ignored = run(results, [True, True, True], ECHO_REMOVED, kept_db=kept_db)
     assert posted == [Command("repeat"), Command("pause")]  # a person's word stays in
     assert ignored[0] == "the coach's own echo (-12 dB of it left)"
     assert spans[0] == (0.0, 0.4)  # asked about the utterance's own moments
@@ -169,15 +168,8 @@ def test_with_the_echo_removed_what_is_mostly_the_coach_s_echo_is_not_obeyed() -
 
 def test_over_the_coach_words_too_many_for_the_speech_are_not_obeyed() -> None:
     """0.15 s heard as "hold on" is a burst, not a person; "next" fits in it."""
-    posted: list[Command] = []
-    listener = Listener(
-        ScriptedRecognizer([heard("hold on", 0.95), heard("next", 0.95), heard("hold on", 0.95)]),
-        SpeakingSpeaker(speaking=[True, True, False]),
-        posted.append,
-        segmenter=OneUtterancePerChunk(spoken=0.15),
-        over_coach=ECHO_REMOVED,
-    )
-    ignored = [d.ignored for i in range(3) for d in listener.feed(chunk(i * 0.5))]
+    results = [heard("hold on", 0.95), heard("next", 0.95), heard("hold on", 0.95)]
+    posted, ignored = run(results, [True, True, False], ECHO_REMOVED, every=0.5, spoken=0.15)
     assert ignored[0] == "too short for its words (0.15 s)"
     assert posted == [Command("next"), Command("pause")]  # one word fits; in a silence, no rule
 
@@ -190,15 +182,8 @@ def test_the_policy_over_the_coach_is_asked_for_each_utterance_s_start() -> None
         asked.append(start)
         return PLAIN_MIC if 0.4 < start < 0.6 else ECHO_REMOVED
 
-    posted: list[Command] = []
-    listener = Listener(
-        ScriptedRecognizer([heard("next", 0.95), heard("next", 0.95), heard("next", 0.95)]),
-        SpeakingSpeaker(speaking=[True, True, True]),
-        posted.append,
-        segmenter=OneUtterancePerChunk(),
-        over_coach=policy,
-    )
-    ignored = [d.ignored for i in range(3) for d in listener.feed(chunk(i * 0.5))]
+    results = [heard("next", 0.95), heard("next", 0.95), heard("next", 0.95)]
+    posted, ignored = run(results, [True, True, True], policy, every=0.5)
     assert asked == [0.0, 0.5, 1.0]
     assert posted == [Command("next"), Command("next")]
     assert ignored == ["", "the coach was speaking", ""]
