@@ -50,6 +50,12 @@ def place(speech: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([lead, speech.astype(np.float64), tail])
 
 
+def vad_cut(speech: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Speech as the VAD hands it to an engine: 0.3 s of room tone before, 0.2 s after."""
+    lead, tail = room_tone(int(0.3 * SPEECH_RATE), rng), room_tone(int(0.2 * SPEECH_RATE), rng)
+    return np.concatenate([lead, speech.astype(np.float64), tail])
+
+
 def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
     spectrum = np.fft.rfft(rng.normal(size=n))
     freqs = np.maximum(np.fft.rfftfreq(n), 1.0 / n)

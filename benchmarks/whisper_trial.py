@@ -29,7 +29,6 @@ before the speech, 0.2 s after); ``benchmarks/recognition.py`` measures the list
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import json
 import math
@@ -46,16 +45,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_audio as audio_kit
+from bench_audio import mix, synth, vad_cut
 from not_commands import NEGATIVES, cue_texts
-from recognition import EVAL_VOICES, TUNE_VOICES, every_phrasing, mix, pink_noise, synth
+from recognition import EVAL_VOICES, TUNE_VOICES, every_phrasing
 
 from voicecoach.audio.chunk import SPEECH_RATE
-from voicecoach.audio.wav import read_wav
 from voicecoach.commands.intents import CommandIntents, load_intents
 from voicecoach.recognition.whisper_engine import WhisperRecognizer
 from voicecoach.recognition.whisper_hearing import Hearing, WhisperSettings, judge
 
-HUMAN_DEV = Path(__file__).resolve().parents[2] / "shared" / "human-dev" / "speech-commands"
 SNRS = (12, 9, 6)
 # Sentences for choosing the limits only (the benchmark's NEGATIVES are for measuring).
 TUNE_NEGATIVES = [
@@ -136,50 +135,28 @@ class Record:
     ms: float
 
 
-def room(n: int, rng: np.random.Generator) -> np.ndarray:
-    return rng.normal(0, 8, n)
-
-
-def placed(speech: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Speech as the VAD hands it over: 0.3 s of room tone before, 0.2 s after."""
-    lead, tail = room(int(0.3 * SPEECH_RATE), rng), room(int(0.2 * SPEECH_RATE), rng)
-    return np.concatenate([lead, speech.astype(np.float64), tail])
+def noise_clips(rng: np.random.Generator) -> Iterator[tuple[str, np.ndarray]]:
+    """Two seconds of sound with no words to catch: what the VAD might still let through
+    (the recognition benchmark's babble and music, cut from their loops)."""
+    n = 2 * SPEECH_RATE
+    for level in (100, 1000, 6000):
+        yield f"pink {level}", level * audio_kit.pink_noise(n, rng)
+        yield f"white {level}", rng.normal(0, level, n)
+    yield "room tone", audio_kit.room_tone(n, rng)
+    talk = audio_kit.babble(TUNE_NEGATIVES, rng, seconds=12.0)
+    for level in (800, 3000):
+        for i in range(2):
+            yield f"babble {level} #{i + 1}", level * talk.take(n, rng)
+    tune = audio_kit.music(rng, seconds=12.0)
+    for level in (800, 3000):
+        yield f"music {level}", level * tune.take(n, rng)
 
 
 def human_clips(quick: bool) -> Iterator[tuple[str, str, np.ndarray]]:
-    """(set, word, samples) for the human-dev clips (quick: a quarter of each set)."""
-    with (HUMAN_DEV / "labels.tsv").open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    for i, row in enumerate(rows):
-        if quick and i % 4:
-            continue
-        word = row["words"]
-        samples = read_wav(HUMAN_DEV / row["file"]).samples[:, 0]
-        yield ("human-stop" if word == "stop" else "human-other"), word, samples
-
-
-def noise_clips(rng: np.random.Generator) -> Iterator[tuple[str, np.ndarray]]:
-    """Two seconds of sound with no words to catch: what the VAD might still let through."""
-    n = 2 * SPEECH_RATE
-    t = np.arange(n) / SPEECH_RATE
-    for level in (100, 1000, 6000):
-        yield f"pink {level}", level * pink_noise(n, rng)
-        yield f"white {level}", rng.normal(0, level, n)
-    yield "room tone", room(n, rng)
-    for voices in (("en-us", "en-gb-x-rp", "en-us+f3"), ("en", "en-us+m1", "en-gb-x-rp")):
-        said = TUNE_NEGATIVES[:3] if voices[0] == "en-us" else TUNE_NEGATIVES[3:6]
-        talk = [synth(s, v, 175).astype(np.float64) for s, v in zip(said, voices, strict=True)]
-        shortest = min(len(y) for y in talk)
-        babble: np.ndarray = np.sum([x[:shortest] for x in talk], axis=0)
-        for share in (0.1, 0.4):
-            yield f"babble {share}", share * babble
-    for bpm, key in ((100, 220.0), (128, 330.0)):
-        beat = (np.sin(2 * np.pi * 2 * t) > 0.6) * np.sin(2 * np.pi * 60 * t)
-        chords = sum(np.sin(2 * np.pi * key * r * t) for r in (1.0, 1.25, 1.5))
-        yield (
-            f"music {bpm}",
-            2000 * (chords * (0.5 + 0.5 * np.sin(2 * np.pi * bpm / 60 * t)) + 2 * beat),
-        )
+    """(set, word, samples) for the human-dev clips (quick: a quarter of them)."""
+    for i, clip in enumerate(audio_kit.human_clips(audio_kit.HUMAN_DEV)):
+        if not quick or i % 4 == 0:
+            yield ("human-stop" if clip.word == "stop" else "human-other"), clip.word, clip.samples
 
 
 class Trial:
@@ -226,7 +203,7 @@ def run(trial: Trial, parts: tuple[str, ...], quick: bool, log: Callable[[str], 
         for i, phrase in enumerate(phrases):
             voice = voices[i % len(voices)]
             speech = synth(phrase, voice, (140, 175)[(i // len(voices)) % 2])
-            clean = placed(speech, rng)
+            clean = vad_cut(speech, rng)
             trial.hear(clean, f"synth-{group}", voice, "clean", phrase)
             for snr in SNRS:
                 noisy = mix(clean, speech, snr, rng)
@@ -234,7 +211,7 @@ def run(trial: Trial, parts: tuple[str, ...], quick: bool, log: Callable[[str], 
         for i, text in enumerate(negatives[::2] if quick else negatives):
             voice = voices[i % len(voices)]
             speech = synth(text, voice, 175)
-            clean = placed(speech, rng)
+            clean = vad_cut(speech, rng)
             trial.hear(clean, f"neg-{group}", voice, "clean", text)
             trial.hear(mix(clean, speech, 12, rng), f"neg-{group}", voice, "12 dB", text)
     rng = np.random.default_rng(13)
@@ -242,7 +219,7 @@ def run(trial: Trial, parts: tuple[str, ...], quick: bool, log: Callable[[str], 
         cues = cue_texts()
         for text in cues[::3] if quick else cues:
             speech = synth(text, EVAL_VOICES[0], 175)
-            trial.hear(placed(speech, rng), "cue", EVAL_VOICES[0], "clean", text)
+            trial.hear(vad_cut(speech, rng), "cue", EVAL_VOICES[0], "clean", text)
     if "noise" in parts:
         for label, audio in noise_clips(rng):
             trial.hear(audio, "noise", "-", label, "")

@@ -45,30 +45,49 @@ def search_dirs() -> list[Path]:
 def fetch(url: str, target: Path, timeout: float, by_hand: str) -> str:
     """Download ``url`` into ``target`` and return its SHA-256, computed on the way.
 
-    An HTTP error, no connection, or fewer bytes than the server's Content-Length is a
-    ModelError of one line; ``by_hand`` says how to install without this machine's network.
+    An HTTP error, no connection, fewer bytes than the server's Content-Length, or a
+    target that cannot be written (a full disk) is a ModelError of one line; ``by_hand``
+    says how to install without this machine's network.
     """
     digest = hashlib.sha256()
     got = 0
     expected: str | None = None  # the server's Content-Length, if it sent one
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp, target.open("wb") as out:
-            expected = resp.headers.get("Content-Length")
-            while block := resp.read(1 << 20):
-                digest.update(block)
-                out.write(block)
-                got += len(block)
-    except urllib.error.HTTPError as exc:
-        exc.close()  # the error carries the server's answer, its socket still open
-        raise ModelError(f"download failed: {url} answered HTTP {exc.code}") from None
-    except http.client.IncompleteRead:
-        pass  # a chunked body that stopped early; the count below says so when it can
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise ModelError(f"download failed ({reason}): no connection to {url}? {by_hand}") from None
+    with _writing(target):
+        out = target.open("wb")
+    with _writing(target), out:  # closing flushes the last bytes
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
+                expected = resp.headers.get("Content-Length")
+                while block := resp.read(1 << 20):
+                    digest.update(block)
+                    with _writing(target):
+                        out.write(block)
+                    got += len(block)
+        except urllib.error.HTTPError as exc:
+            exc.close()  # the error carries the server's answer, its socket still open
+            raise ModelError(f"download failed: {url} answered HTTP {exc.code}") from None
+        except http.client.IncompleteRead:
+            pass  # a chunked body that stopped early; the count below says so when it can
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ModelError(
+                f"download failed ({reason}): no connection to {url}? {by_hand}"
+            ) from None
     if expected is not None and got != int(expected):
         raise ModelError(f"download of {url} was cut short ({got} of {expected} bytes)")
     return digest.hexdigest()
+
+
+@contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """Writing ``target`` (not the network) failed: say so, and what to do."""
+    try:
+        yield
+    except OSError as exc:
+        raise ModelError(
+            f"could not write {target} ({exc.strerror or exc}): free some disk space "
+            f"or set {paths.DATA_DIR_ENV} to a folder with room, then download again"
+        ) from None
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import platformdirs
 APP = "voicecoach"
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent  # the repository, in a source checkout; site-packages otherwise
+DATA_DIR_ENV = "VOICECOACH_DATA_DIR"
 
 
 def config_dir() -> Path:
@@ -19,8 +20,9 @@ def config_dir() -> Path:
 
 
 def data_dir() -> Path:
-    """User data dir (history database); ``VOICECOACH_DATA_DIR`` overrides it."""
-    override = os.environ.get("VOICECOACH_DATA_DIR")
+    """User data dir (history database, downloaded models); ``VOICECOACH_DATA_DIR``
+    overrides it."""
+    override = os.environ.get(DATA_DIR_ENV)
     return Path(override) if override else Path(platformdirs.user_data_dir(APP))
 
 

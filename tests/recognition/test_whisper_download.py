@@ -116,6 +116,17 @@ def test_an_installed_model_is_not_replaced(hub: Site) -> None:
     assert {p.name: p.read_bytes() for p in first.iterdir()} == FAKE_FILES
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full to fill a disk")
+@pytest.mark.parametrize("size", [10, 3 << 20])  # within the write buffer; over a read block
+def test_a_full_disk_is_named_not_taken_for_no_connection(hub: Site, size: int) -> None:
+    (hub.root / "big.bin").write_bytes(b"x" * size)
+    with pytest.raises(ModelError) as caught:
+        model_store.fetch(f"{hub.url}/big.bin", Path("/dev/full"), 5, "copy it by hand")
+    message = str(caught.value)
+    assert message.startswith("could not write /dev/full (No space left on device)"), message
+    assert paths.DATA_DIR_ENV in message and "no connection" not in message
+
+
 def test_an_unknown_name_lists_the_known_ones() -> None:
     with pytest.raises(ModelError, match=r"'whisper-huge'; known: whisper-tiny\.en, whisper-base"):
         whisper_download.download("whisper-huge", "http://127.0.0.1:9")
