@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from hassil.sample import sample_expression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,6 +53,7 @@ from recognition import EVAL_VOICES, TUNE_VOICES, every_phrasing
 
 from voicecoach.audio.chunk import SPEECH_RATE
 from voicecoach.commands.intents import CommandIntents, load_intents
+from voicecoach.recognition.grammar import spoken
 from voicecoach.recognition.whisper_engine import WhisperRecognizer
 from voicecoach.recognition.whisper_hearing import Hearing, WhisperSettings, judge
 
@@ -109,6 +111,7 @@ TOTAL_ONLY = replace(
     min_pace=0.0,
     max_calls=6,
 )
+FROM_INTENTS = "<the commands>"  # hotwords: each command's shortest phrasing, as sentences
 # name: settings, sets decoded (the default configuration decodes them all)
 CONFIGS: dict[str, tuple[WhisperSettings, tuple[str, ...]]] = {
     "int8 10 s": (DEFAULT, ("human", "tune", "eval", "cues", "noise")),
@@ -117,7 +120,24 @@ CONFIGS: dict[str, tuple[WhisperSettings, tuple[str, ...]]] = {
     "int8 6 s": (replace(DEFAULT, window=6.0), ("human", "eval")),
     "float32 10 s": (replace(DEFAULT, compute_type="float32"), ("human", "eval")),
     "int8 10 s, total only": (TOTAL_ONLY, ("eval", "cues", "noise")),
+    "int8 10 s hotwords": (replace(DEFAULT, hotwords=FROM_INTENTS), ("human", "eval", "cues")),
+    "int8 10 s denoised": (replace(DEFAULT, denoise=True), ("human", "eval", "cues")),
 }
+
+
+def command_hotwords(intents: CommandIntents) -> str:
+    """Each command's shortest phrasing of its first spoken template, as a sentence:
+    "Start my. Next. Previous. Repeat. ..." (a comma-separated list made Whisper list
+    and repeat words: "restart, restart, restart, ...")."""
+    lists = intents.all_lists()
+    said = []
+    for intent in intents.intents.intents.values():
+        data = next((d for d in intent.data if spoken(d)), None)
+        if data is not None and data.sentences:
+            ways = itertools.islice(sample_expression(data.sentences[0].expression, lists), 300)
+            short = min((w.strip() for w in ways), key=len)
+            said.append(short[:1].upper() + short[1:] + ".")
+    return " ".join(said)
 
 
 @dataclass
@@ -329,6 +349,9 @@ def main() -> int:
     trials = []
     for name in wanted:
         settings, parts = CONFIGS[name]
+        if settings.hotwords == FROM_INTENTS:
+            settings = replace(settings, hotwords=command_hotwords(intents))
+            log(f"{name}: {settings.hotwords}")
         trial = Trial(name, WhisperRecognizer(intents, args.model, settings))
         run(trial, parts, args.quick, log)
         trials.append(trial)

@@ -282,6 +282,31 @@ def test_a_short_start_gets_a_second_look_through_the_full_window(recognizer) ->
 
 @pytest.mark.slow
 @needs_model
+@needs_espeak
+def test_the_measured_levers_left_off_still_decode(intents: CommandIntents) -> None:
+    """Hotwords (words given as earlier text) and noise suppression, the options the trial
+    compares: with each on, a command in pink noise is still decoded and a sentence that is
+    no command still refused; hotwords go before the start of the transcription."""
+    from voicecoach.recognition.whisper_engine import WhisperRecognizer
+    from voicecoach.recognition.whisper_hearing import WhisperSettings
+
+    speech = synth("how much longer").astype(np.float64)
+    noise = np.random.default_rng(5).normal(0.0, 1.0, len(speech))
+    noisy = speech + noise * np.std(speech) / 10 ** (15 / 20)  # 15 dB SNR
+    said = with_silence(np.clip(noisy, -32768, 32767).astype(np.int16))
+    chatter = with_silence(synth("the weather is nice today"))
+    for settings in (WhisperSettings(hotwords="Stop. Next. Pause."), WhisperSettings(denoise=True)):
+        engine = WhisperRecognizer(intents, settings=settings)
+        prompt = engine._decoder_prompt()
+        assert (prompt[0] == engine._tokenizer.sot_prev) == bool(settings.hotwords)
+        heard = engine.recognize(said)
+        command = intents.match(heard.text)
+        assert heard.accepted and command is not None and command.name == "how_long", heard
+        assert not engine.recognize(chatter).accepted
+
+
+@pytest.mark.slow
+@needs_model
 def test_refuses_silence_and_noise(recognizer) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(3)
     for level in (0, 30, 3000):

@@ -109,8 +109,14 @@ def pad_with_background(samples: Samples, rate: int, seconds: float = PAD_SECOND
     return clipped
 
 
+def suppress_when_noisy(samples: Samples) -> Samples:
+    """``samples`` with WebRTC's noise suppression when speech stands less than
+    NOISY_BELOW_DB over their background; as they are otherwise."""
+    if len(samples) >= 3 * FRAME and speech_to_background_db(samples) < NOISY_BELOW_DB:
+        return suppress_noise(samples)
+    return samples
+
+
 def prepare(samples: Samples) -> Samples:
     """An utterance at SPEECH_RATE made ready for decoding: denoised when noisy, then padded."""
-    if len(samples) >= 3 * FRAME and speech_to_background_db(samples) < NOISY_BELOW_DB:
-        samples = suppress_noise(samples)
-    return pad_with_background(samples, SPEECH_RATE)
+    return pad_with_background(suppress_when_noisy(samples), SPEECH_RATE)

@@ -46,6 +46,7 @@ from voicecoach.audio.chunk import SPEECH_RATE, Samples
 from voicecoach.commands.intents import CommandIntents, normalize
 from voicecoach.errors import ModelError
 from voicecoach.recognition import whisper_model
+from voicecoach.recognition.denoise import suppress_when_noisy
 from voicecoach.recognition.grammar import Grammar, compile_grammar
 from voicecoach.recognition.recognizer import Recognition
 from voicecoach.recognition.whisper_hearing import Hearing, WhisperSettings, judge
@@ -125,7 +126,7 @@ class WhisperRecognizer:
         self._model = load_model(location, self.settings)
         raw = tokenizers.Tokenizer.from_file(str(location.path / "tokenizer.json"))
         self._tokenizer = Tokenizer(raw, self._model.is_multilingual, "transcribe", "en")
-        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        self._prompt = self._decoder_prompt()
         self._features = FeatureExtractor(feature_size=self._model.n_mels)
         self.grammar = compile_grammar(intents, lambda word: True)
         skip = tuple(w for phrase in intents.intents.skip_words for w in normalize(phrase).split())
@@ -137,6 +138,14 @@ class WhisperRecognizer:
         )
         self.hear(np.zeros(SPEECH_RATE // 2, dtype=np.int16))  # the first run is slow: not live
         log.info("whisper ready: %s (%s)", location.path, location.source)
+
+    def _decoder_prompt(self) -> list[int]:
+        """The tokens every decode starts from: the settings' hotwords as earlier text, when
+        there are any, then the start of an English transcription without timestamps."""
+        tok = self._tokenizer
+        hotwords = self.settings.hotwords.strip()
+        before = [tok.sot_prev, *tok.encode(" " + hotwords)] if hotwords else []
+        return [*before, *tok.sot_sequence, tok.no_timestamps]
 
     def _max_length(self, steps: int) -> int:
         """CTranslate2's ``max_length`` for ``steps`` decoding steps after the prompt.
@@ -168,6 +177,8 @@ class WhisperRecognizer:
         (``search`` False: the free transcription only)."""
         times: dict[str, float] = {}
         began = time.perf_counter()
+        if self.settings.denoise:
+            samples = suppress_when_noisy(samples)
         features = self.features(samples, window)
         encoded = self._model.encode(ctranslate2.StorageView.from_array(features))
         times["encode"] = _ms(began)

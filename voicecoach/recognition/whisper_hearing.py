@@ -59,6 +59,11 @@ class WhisperSettings:
     # stop is the worst mistake the coach can make.
     second_look: tuple[str, ...] = ("start",)
     second_look_seconds: float = 3.0  # utterances up to this long get the second look
+    # Two levers measured and left off (benchmarks/README.md, eighth session): words given
+    # to the decoder as if said just before (faster-whisper's "hotwords"; the trial gives
+    # the commands), and WebRTC noise suppression of a noisy utterance before decoding.
+    hotwords: str = ""
+    denoise: bool = False
 
 
 @dataclass
