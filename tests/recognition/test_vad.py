@@ -106,3 +106,47 @@ def test_flush_closes_the_utterance_open_at_the_end_of_the_stream() -> None:
     flushed = seg.flush()
     assert len(flushed) == 1 and flushed[0].start == pytest.approx(0.5, abs=0.15)
     assert seg.flush() == []
+
+
+class _CountingModel:
+    """Silero, counting the frames it is asked about and its resets."""
+
+    def __init__(self, model: object) -> None:
+        self.model = model
+        self.frames = 0
+        self.resets = 0
+
+    def process_samples(self, samples: list[float]) -> float:
+        self.frames += 1
+        return float(self.model.process_samples(samples))  # type: ignore[attr-defined]
+
+    def reset(self) -> None:
+        self.resets += 1
+        self.model.reset()  # type: ignore[attr-defined]
+
+
+def test_a_short_quiet_gap_still_reaches_the_model_and_a_long_one_does_not() -> None:
+    """A word's own quiet part (the closure before the "p" of "stop") must not start the
+    model afresh: it rated real people's words 0.3-0.5 after such a reset. A quiet room
+    must still cost no model time."""
+    seg = UtteranceSegmenter()
+    model = _CountingModel(seg._vad)
+    seg._vad = model  # type: ignore[assignment]
+    frame_s = 512 / SPEECH_RATE
+    silent = np.zeros(int(SPEECH_RATE * 3.0), dtype=np.int16)
+    for chunk in split(AudioChunk(silent, SPEECH_RATE)):
+        seg.feed(chunk)
+    assert model.frames == 0  # below the floor from the start: never asked
+    word = synth("stop")
+    loud = np.flatnonzero(np.abs(word) > 300)
+    word = word[loud[0] : loud[-1] + 1]  # without espeak-ng's own silence around it
+    gap = np.zeros(int(SPEECH_RATE * 0.2), dtype=np.int16)  # under gate_after (0.5 s)
+    for chunk in split(AudioChunk(np.concatenate([word, gap, word]), SPEECH_RATE)):
+        seg.feed(chunk)
+    asked = model.frames
+    assert model.resets == 0
+    assert asked >= (2 * len(word) + len(gap)) / SPEECH_RATE / frame_s - 2  # the gap too
+    for chunk in split(AudioChunk(silent, SPEECH_RATE)):
+        seg.feed(chunk)
+    assert model.resets == 1  # once, when the quiet outlasted gate_after
+    assert model.frames - asked <= 0.5 / frame_s + 1

@@ -91,7 +91,7 @@ class UtteranceSegmenter:
         self._floor = 10 ** (self.settings.floor_dbfs / 20)
         self._gate_frames = max(1, round(s.gate_after * SPEECH_RATE / FRAME))
         self._quiet_run = self._gate_frames  # frames under the floor in a row
-        self._gated = False
+        self._gated = True  # the model is fresh: nothing to forget
         self._final: tuple[tuple[int, int], Utterance] | None = None  # pending()'s last answer
 
     def _resample(self, chunk: AudioChunk) -> np.ndarray:
