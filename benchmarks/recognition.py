@@ -70,7 +70,9 @@ CONDITIONS = [
     "reverb",
 ]
 DEFAULT_ENGINES = "whisper,pocketsphinx"  # the default engine first: it decides the exit
-SETS = ("commands", "negatives", "cues", "human")
+SETS = ("commands", "negatives", "cues", "human", "noise")
+NOISE_BURSTS = 40  # of each kind: babble, music, pink noise
+NOISE_LEVELS = (1000.0, 3000.0)  # RMS in int16 units: about -30 and -21 dBFS
 
 
 def every_phrasing(intents, pick: random.Random, per_template: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -233,6 +235,27 @@ def run_cues(engines: list[Engine], args: argparse.Namespace, log: Log) -> None:
                 engine.results.heard.append(Heard(clip, heard, command, obeyed=acted))
 
 
+def run_noise(engines: list[Engine], args: argparse.Namespace, log: Log) -> None:
+    """Noise alone, in bursts of 0.8 to 3 s between stretches of room tone, so the VAD
+    hands each over as an utterance (continuous noise runs past its 5 s and is dropped
+    whole): four people talking at once (the commands' babble), music, pink noise. No
+    command may come of them."""
+    rng = np.random.default_rng(43)
+    loops = {
+        "babble": audio_kit.babble(NEGATIVES, np.random.default_rng(19)),
+        "music": audio_kit.music(np.random.default_rng(23)),
+        "pink": audio_kit.Loop(pink_noise(60 * SPEECH_RATE, np.random.default_rng(47))),
+    }
+    bursts = NOISE_BURSTS // (2 if args.quick else 1)
+    log(f"noise: {bursts * len(loops) * len(NOISE_LEVELS)} bursts")
+    for (kind, loop), level in itertools.product(loops.items(), NOISE_LEVELS):
+        for _ in range(bursts):
+            burst = level * loop.take(int(SPEECH_RATE * rng.uniform(0.8, 3.0)), rng)
+            clip = Clip("noise", kind, "-", "", None, len(burst) / SPEECH_RATE)
+            for engine in engines:
+                engine.listen(place(burst, rng), clip, args.early_s)
+
+
 def run_human(
     engines: list[Engine], clips: list[audio_kit.HumanClip], args: argparse.Namespace, log: Log
 ) -> None:
@@ -326,6 +349,8 @@ def main() -> int:
         run_cues(engines, args, log)
     if clips:
         run_human(engines, clips, args, log)
+    if "noise" in sets:
+        run_noise(engines, args, log)
     voices = TUNE_VOICES if args.tune else EVAL_VOICES
     quick = " (--quick: 60 phrasings, one speed)" if args.quick else ""
     decided = "early decisions" if args.early else "decided at each endpoint"

@@ -121,6 +121,11 @@ def targets(r: Results) -> list[Target]:
         figure = f"{fa} in {minutes:.1f} min = {rate:.1f}/h"
         what = f"false accepts <= {MAX_FA_PER_HOUR:g} per hour of other speech"
         out.append(Target(what, figure, rate <= MAX_FA_PER_HOUR))
+    noise = r.of("noise")
+    if noise:
+        acted = sum(h.command is not None for h in noise)
+        what = "noise alone (babble, music, pink) taken as a command: 0"
+        out.append(Target(what, f"{acted} of {len(noise)}", not acted))
     cues = r.of("cues")
     if cues:
         obeyed = sum(bool(h.obeyed) for h in cues)
@@ -220,6 +225,21 @@ def misses(r: Results, clean_misses: int) -> None:
         print("  " + line + (f"; acted on while speaking: {list(h.obeyed)}" if h.obeyed else ""))
 
 
+def noise_table(results: list[Results]) -> None:
+    """Noise alone: how many bursts of each kind came out as a command, and which."""
+    kinds = list(dict.fromkeys(h.clip.condition for h in results[0].of("noise")))
+    rows = []
+    for kind in kinds:
+        row = [kind]
+        for r in results:
+            heard = r.of("noise", kind)
+            taken = Counter(h.command.name for h in heard if h.command is not None)
+            which = ", ".join(f"{k} {n}" for k, n in taken.most_common(3))
+            row.append(f"{sum(taken.values())} of {len(heard)}" + (f" ({which})" if which else ""))
+        rows.append(row)
+    table("Noise alone, in bursts: taken as commands", ["noise", *[r.name for r in results]], rows)
+
+
 def report(results: list[Results], voices: list[str], clean_misses: int) -> None:
     """Every table, the misses, and one summary line per engine."""
     if results[0].of("commands"):
@@ -228,6 +248,8 @@ def report(results: list[Results], voices: list[str], clean_misses: int) -> None
         human_table(results)
     if results[0].of("cues"):
         cue_table(results)
+    if results[0].of("noise"):
+        noise_table(results)
     time_table(results)
     target_table(results)
     for r in results:
