@@ -109,6 +109,7 @@ TOTAL_ONLY = replace(
     end_floor=-math.inf,
     min_average=-math.inf,
     min_pace=0.0,
+    search_max_no_speech=math.inf,
     max_calls=6,
 )
 FROM_INTENTS = "<the commands>"  # hotwords: each command's shortest phrasing, as sentences

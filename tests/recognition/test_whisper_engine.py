@@ -345,3 +345,31 @@ def test_a_number_slot_comes_back_when_whisper_writes_digits(tmp_path: Path) -> 
     command = recognizer.intents.match(result.text)
     assert result.accepted and command is not None
     assert (command.name, str(command.slots["minutes"])) == ("set_timer", "25")
+
+
+def test_a_command_the_search_found_needs_whisper_sure_of_one_voice(
+    intents: CommandIntents,
+) -> None:
+    """Several people talking at once come out of Whisper as some sentence with a middling
+    no-speech probability, and a command fits it as well as anything: a command found by
+    the search is refused there. A free transcription that is itself a command is not."""
+    from voicecoach.recognition.whisper_hearing import Hearing, WhisperSettings, judge
+
+    def found(no_speech: float) -> Hearing:
+        return Hearing(
+            free_text="I'm not sure what I need to do.",
+            free_score=-14.4,
+            free_tokens=10,
+            no_speech=no_speech,
+            command="i'm ready",
+            command_score=-9.0,
+            command_tokens=5,
+            seconds=2.0,
+            command_steps=[-3.0, -2.0, -1.5, -1.5, -1.0],
+        )
+
+    settings = WhisperSettings()
+    assert judge(found(0.3), settings, intents).accepted
+    assert not judge(found(0.6), settings, intents).accepted
+    said = Hearing("Stop.", -1.0, 3, 0.6, parsed=True, command="stop", command_score=-1.0)
+    assert judge(said, settings, intents).accepted
