@@ -352,7 +352,8 @@ def test_a_command_the_search_found_needs_whisper_sure_of_one_voice(
 ) -> None:
     """Several people talking at once come out of Whisper as some sentence with a middling
     no-speech probability, and a command fits it as well as anything: a command found by
-    the search is refused there. A free transcription that is itself a command is not."""
+    the search is refused there, but for stop. A free transcription that is itself a
+    command is not."""
     from voicecoach.recognition.whisper_hearing import Hearing, WhisperSettings, judge
 
     def found(no_speech: float) -> Hearing:
@@ -373,3 +374,6 @@ def test_a_command_the_search_found_needs_whisper_sure_of_one_voice(
     assert not judge(found(0.6), settings, intents).accepted
     said = Hearing("Stop.", -1.0, 3, 0.6, parsed=True, command="stop", command_score=-1.0)
     assert judge(said, settings, intents).accepted
+    stop = found(0.6)
+    stop.command = "stop"  # spared: a stop not obeyed is the worse mistake
+    assert judge(stop, settings, intents).accepted
