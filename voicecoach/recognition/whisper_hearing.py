@@ -60,7 +60,7 @@ class WhisperSettings:
     search_max_no_speech: float = 0.5
     # Commands that limit spares: through the listener it cost 2 of the 190 real "stop"s,
     # and a stop not obeyed is the coach's worst failure; a stop taken from other people's
-    # talk only ends the session, its progress kept.
+    # talk only pauses and asks for a second stop before the session ends.
     search_no_speech_spares: tuple[str, ...] = ("stop",)
     grammar: bool = True  # False: free transcription and exact intent match only
     batch: int = 8  # hypotheses scored per decoder call
