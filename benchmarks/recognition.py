@@ -252,8 +252,9 @@ def run_noise(engines: list[Engine], args: argparse.Namespace, log: Log) -> None
         for _ in range(bursts):
             burst = level * loop.take(int(SPEECH_RATE * rng.uniform(0.8, 3.0)), rng)
             clip = Clip("noise", kind, "-", "", None, len(burst) / SPEECH_RATE)
+            audio = place(burst, rng)  # once: every engine hears the same
             for engine in engines:
-                engine.listen(place(burst, rng), clip, args.early_s)
+                engine.listen(audio, clip, args.early_s)
 
 
 def run_human(
