@@ -92,6 +92,14 @@ def test_typed_only_phrasings_stay_out_of_the_speech_grammar() -> None:
         assert said in jsgf
 
 
+def test_a_grammar_of_some_intents_holds_their_sentences_alone() -> None:
+    ci = load_intents(routine_names=["back"])
+    stop = [ci.match(p) for p in compile_grammar(ci, everything, only=["stop"]).phrases()]
+    assert stop and all(c is not None and c.name == "stop" for c in stop)
+    with pytest.raises(ConfigError):
+        compile_grammar(ci, everything, only=["no such intent"])
+
+
 def test_every_command_has_six_spoken_phrasings() -> None:
     ci = load_intents(routine_names=["back"])
     lists = ci.all_lists()

@@ -374,6 +374,27 @@ def test_a_command_the_search_found_needs_whisper_sure_of_one_voice(
     assert not judge(found(0.6), settings, intents).accepted
     said = Hearing("Stop.", -1.0, 3, 0.6, parsed=True, command="stop", command_score=-1.0)
     assert judge(said, settings, intents).accepted
-    stop = found(0.6)
-    stop.command = "stop"  # spared: a stop not obeyed is the worse mistake
+    # Whisper heard one word: "stop" is spared, a stop not obeyed is the worse mistake.
+    stop = Hearing("Don't.", -3.0, 3, 0.6, command="stop", command_score=-4.0, command_tokens=2)
+    stop.seconds, stop.command_steps = 0.8, [-3.0, -1.0]
     assert judge(stop, settings, intents).accepted
+    stop.free_text = "I'm not sure."  # a sentence: stop is not fitted to it
+    assert not judge(stop, settings, intents).accepted
+
+
+def test_where_whisper_doubts_one_voice_the_search_looks_for_spared_commands_alone(  # type: ignore[no-untyped-def]
+    recognizer,
+) -> None:
+    """Past the no-speech limit only a spared command could be taken, so only the spared
+    commands' sentences are searched (a smaller, cheaper search); below it, all of them."""
+    from voicecoach.recognition.whisper_hearing import Hearing
+
+    limit = recognizer.settings.search_max_no_speech
+    sure, doubtful = Hearing("Don't.", -2.0, 3, limit - 0.1), Hearing("Don't.", -2.0, 3, limit)
+    assert recognizer._grammar_for(sure) is recognizer.tokens
+    spared = recognizer._grammar_for(doubtful)
+    assert spared is recognizer.spared_tokens
+    assert parse_words(spared.automaton, spared.fillers, ["stop"]) == ("stop",)
+    assert parse_words(spared.automaton, spared.fillers, ["next"]) is None
+    full = recognizer.tokens
+    assert parse_words(full.automaton, full.fillers, ["next"]) == ("next",)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
 from hassil import expression as hx
@@ -144,9 +144,15 @@ class GrammarCompiler:
     unknown word are dropped (and reported), since no audio could ever match them.
     """
 
-    def __init__(self, intents: CommandIntents, known: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        intents: CommandIntents,
+        known: Callable[[str], bool],
+        only: Collection[str] | None = None,
+    ) -> None:
         self._intents = intents
         self._known = known
+        self._only = None if only is None else frozenset(only)
         self._lists = intents.all_lists()
         self._rules_src = dict(intents.intents.expansion_rules)
         self._grammar = Grammar()
@@ -156,7 +162,9 @@ class GrammarCompiler:
 
     def compile(self) -> Grammar:
         """Build the grammar; a ConfigError when no sentence survives."""
-        for intent in self._intents.intents.intents.values():
+        for name, intent in self._intents.intents.intents.items():
+            if self._only is not None and name not in self._only:
+                continue
             for data in intent.data:
                 if not spoken(data):
                     continue
@@ -312,6 +320,9 @@ def _rule_name(name: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
 
 
-def compile_grammar(intents: CommandIntents, known: Callable[[str], bool]) -> Grammar:
-    """Compile ``intents`` for a recognizer whose vocabulary test is ``known``."""
-    return GrammarCompiler(intents, known).compile()
+def compile_grammar(
+    intents: CommandIntents, known: Callable[[str], bool], only: Collection[str] | None = None
+) -> Grammar:
+    """Compile ``intents`` for a recognizer whose vocabulary test is ``known`` (``only``:
+    the sentences of the intents so named, not all)."""
+    return GrammarCompiler(intents, known, only).compile()

@@ -44,7 +44,7 @@ from faster_whisper.tokenizer import Tokenizer  # type: ignore[import-untyped]
 
 from voicecoach.audio.chunk import SPEECH_RATE, Samples
 from voicecoach.commands.intents import CommandIntents, normalize
-from voicecoach.errors import ModelError
+from voicecoach.errors import ConfigError, ModelError
 from voicecoach.recognition import whisper_model
 from voicecoach.recognition.denoise import suppress_when_noisy
 from voicecoach.recognition.grammar import Grammar, compile_grammar
@@ -129,15 +129,32 @@ class WhisperRecognizer:
         self._prompt = self._decoder_prompt()
         self._features = FeatureExtractor(feature_size=self._model.n_mels)
         self.grammar = compile_grammar(intents, lambda word: True)
-        skip = tuple(w for phrase in intents.intents.skip_words for w in normalize(phrase).split())
-        self.tokens = TokenGrammar(
-            command_automaton(self.grammar),
-            self._tokenizer.encode,
-            self._tokenizer.eot,
-            tuple(dict.fromkeys(FILLERS + skip)),
-        )
+        self.tokens = self._token_grammar(self.grammar)
+        self.spared_tokens = self._spared_grammar()
         self.hear(np.zeros(SPEECH_RATE // 2, dtype=np.int16))  # the first run is slow: not live
         log.info("whisper ready: %s (%s)", location.path, location.source)
+
+    def _token_grammar(self, grammar: Grammar) -> TokenGrammar:
+        skip = [w for phrase in self.intents.intents.skip_words for w in normalize(phrase).split()]
+        return TokenGrammar(
+            command_automaton(grammar),
+            self._tokenizer.encode,
+            self._tokenizer.eot,
+            tuple(dict.fromkeys((*FILLERS, *skip))),
+        )
+
+    def _spared_grammar(self) -> TokenGrammar | None:
+        """The grammar of the commands the no-speech limit spares (None: there are none, or
+        none of them can be spoken): when Whisper doubts there is one voice, the search
+        looks for those alone, since no other command it found would be taken."""
+        named = self.intents.intents.intents
+        spared = [n for n in self.settings.search_no_speech_spares if n in named]
+        if not spared or math.isinf(self.settings.search_max_no_speech):
+            return None
+        try:
+            return self._token_grammar(compile_grammar(self.intents, lambda word: True, spared))
+        except ConfigError:
+            return None
 
     def _decoder_prompt(self) -> list[int]:
         """The tokens every decode starts from: the settings' hotwords as earlier text, when
@@ -219,14 +236,28 @@ class WhisperRecognizer:
             hearing.command_steps = steps
         elif search and self.settings.grammar and hearing.no_speech < self.settings.max_no_speech:
             began = time.perf_counter()
-            self._search(encoded, ids, dists, hearing)
+            self._search(encoded, ids, dists, hearing, self._grammar_for(hearing))
             times["search"] = _ms(began)
         hearing.ms = times
         return hearing
 
+    def _grammar_for(self, hearing: Hearing) -> TokenGrammar | None:
+        """The grammar to search: all of it, or only the spared commands when Whisper's
+        no-speech probability is at the search's limit (None: nothing to search)."""
+        if hearing.no_speech < self.settings.search_max_no_speech:
+            return self.tokens
+        return self.spared_tokens
+
     def _search(
-        self, encoded: Any, ids: list[int], dists: list[np.ndarray], hearing: Hearing
+        self,
+        encoded: Any,
+        ids: list[int],
+        dists: list[np.ndarray],
+        hearing: Hearing,
+        grammar: TokenGrammar | None,
     ) -> None:
+        if grammar is None:
+            return
         known = {tuple(ids[:i]): dist for i, dist in enumerate(dists)}
         memory = np.asarray(encoded)
 
@@ -249,8 +280,8 @@ class WhisperRecognizer:
 
         s = self.settings
         heard = set(normalize(hearing.free_text).split())
-        fillers = [w for w in self.tokens.fillers if w in heard]
-        search = Search(self.tokens, score, known, s.batch, s.max_calls, fillers)
+        fillers = [w for w in grammar.fillers if w in heard]
+        search = Search(grammar, score, known, s.batch, s.max_calls, fillers)
         found = search.run(hearing.free_score - s.margin, s.floor, s.end_floor)
         hearing.calls, hearing.items = found.calls, found.items
         if found.best is not None:
