@@ -264,7 +264,7 @@ def test_large_intents_file_is_walked_not_enumerated(tmp_path: Path) -> None:
 def test_a_short_start_gets_a_second_look_through_the_full_window(recognizer) -> None:  # type: ignore[no-untyped-def]
     """What the first look took for "start" is what the full window hears when that is a
     command (else the first look stands); a refusal, a command not named in the settings,
-    or a long utterance, is left alone."""
+    a command of several words, or a long utterance, is left alone."""
     from voicecoach.recognition.recognizer import Recognition
 
     said = with_silence(synth("stop"))
@@ -274,6 +274,8 @@ def test_a_short_start_gets_a_second_look_through_the_full_window(recognizer) ->
     assert recognizer.second_look(said, refused) is refused
     other = Recognition("next", accepted=True, confidence=0.9)
     assert recognizer.second_look(said, other) is other
+    named = Recognition("start back routine", accepted=True, confidence=0.9)
+    assert recognizer.second_look(said, named) is named  # no stop is heard as three words
     long = np.concatenate([said, np.zeros(3 * 16000, dtype=np.int16)])
     assert recognizer.second_look(long, first) is first
     chatter = with_silence(synth("the weather is nice"))

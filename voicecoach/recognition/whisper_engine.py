@@ -305,10 +305,11 @@ class WhisperRecognizer:
 
     def second_look(self, samples: Samples, first: Recognition) -> Recognition:
         """``first`` again through the full 30 s window when it is one of the commands the
-        settings name and the utterance is short; what the full window transcribes stands
-        when it is a command, else ``first`` does (the full window is not always the
-        better: it heard an 8 kHz "start back routine" as "tired mac routine", which the
-        short one heard right).
+        settings name, in one word, and the utterance is short; what the full window
+        transcribes stands when it is a command, else ``first`` does (the full window is
+        not always the better: it heard an 8 kHz "start back routine" as "tired mac
+        routine", which the short one heard right; a command of several words is no
+        misheard stop and does not wait for the full window).
 
         The short window is the fast first look; the full one hears better and costs
         about 250 ms more, so only the costliest swap pays for it ("stop" heard as
@@ -318,6 +319,8 @@ class WhisperRecognizer:
         """
         s = self.settings
         if not first.accepted or len(samples) > s.second_look_seconds * self.sample_rate:
+            return first
+        if len(first.text.split()) > s.second_look_words:
             return first
         command = self.intents.match(first.text)
         if command is None or command.name not in s.second_look:

@@ -78,6 +78,9 @@ class WhisperSettings:
     # stop is the worst mistake the coach can make.
     second_look: tuple[str, ...] = ("start",)
     second_look_seconds: float = 3.0  # utterances up to this long get the second look
+    # ... and commands of at most this many words: a stop misheard is one word ("start",
+    # "Star."); "start back routine" is not, and the full window costs it 300-500 ms.
+    second_look_words: int = 1
     # Two levers measured and left off (benchmarks/README.md, eighth session): words given
     # to the decoder as if said just before (faster-whisper's "hotwords"; the trial gives
     # the commands), and WebRTC noise suppression of a noisy utterance before decoding.
