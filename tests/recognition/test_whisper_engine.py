@@ -282,6 +282,33 @@ def test_a_short_start_gets_a_second_look_through_the_full_window(recognizer) ->
     assert recognizer.second_look(chatter, first) is first
 
 
+def test_the_second_look_takes_what_the_full_windows_search_found(  # type: ignore[no-untyped-def]
+    recognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real "stop" the short window took for "start" may come out of the full window as
+    "So." or "Star.": no command as written, but stop fits it within every limit, and
+    that stands. Where nothing fits there either, the first look stands."""
+    from voicecoach.recognition.recognizer import Recognition
+    from voicecoach.recognition.whisper_hearing import Hearing
+
+    def full_window(heard: Hearing):  # type: ignore[no-untyped-def]
+        def hear(samples: np.ndarray, window: float | None = None, search: bool = True) -> Hearing:
+            assert window == 30.0 and search
+            return heard
+
+        return hear
+
+    fits = Hearing("So.", -2.5, 3, 0.3, command="stop", command_score=-3.0, command_tokens=2)
+    fits.seconds, fits.command_steps = 0.8, [-2.0, -1.0]
+    said = np.zeros(16000, dtype=np.int16)
+    first = Recognition("start", accepted=True, confidence=0.9)
+    monkeypatch.setattr(recognizer, "hear", full_window(fits))
+    again = recognizer.second_look(said, first)
+    assert (again.text, again.accepted) == ("stop", True)
+    monkeypatch.setattr(recognizer, "hear", full_window(Hearing("So.", -2.5, 3, 0.3)))
+    assert recognizer.second_look(said, first) is first
+
+
 @pytest.mark.slow
 @needs_model
 @needs_espeak

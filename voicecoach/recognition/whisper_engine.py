@@ -306,16 +306,20 @@ class WhisperRecognizer:
     def second_look(self, samples: Samples, first: Recognition) -> Recognition:
         """``first`` again through the full 30 s window when it is one of the commands the
         settings name, in one word, and the utterance is short; what the full window
-        transcribes stands when it is a command, else ``first`` does (the full window is
-        not always the better: it heard an 8 kHz "start back routine" as "tired mac
-        routine", which the short one heard right; a command of several words is no
-        misheard stop and does not wait for the full window).
+        hears stands when it is a command (its free text, or a command its own search
+        found within the limits), else ``first`` does (the full window is not always the
+        better: it heard an 8 kHz "start back routine" as "tired mac routine", which the
+        short one heard right; a command of several words is no misheard stop and does
+        not wait for the full window).
 
         The short window is the fast first look; the full one hears better and costs
         about 250 ms more, so only the costliest swap pays for it ("stop" heard as
         "start"). A second look at every short utterance the first refused heard no more
         real "stop"s on the human-dev clips (93.2% either way), took one more of their
-        other words and doubled the decode time.
+        other words and doubled the decode time. Letting the full window's own search
+        decide, not its free text alone, heard 2 more of the 190 real "stop"s ("star" was
+        "So." or "Star." there, and stop fitted it), with no start command of 81 lost
+        (ninth session, benchmarks/README.md).
         """
         s = self.settings
         if not first.accepted or len(samples) > s.second_look_seconds * self.sample_rate:
@@ -325,10 +329,10 @@ class WhisperRecognizer:
         command = self.intents.match(first.text)
         if command is None or command.name not in s.second_look:
             return first
-        hearing = self.hear(samples, window=MAX_FRAMES / FRAMES_PER_SECOND, search=False)
-        if hearing.parsed and hearing.command and hearing.no_speech < s.max_no_speech:
-            log.info("second look: %r is %r", first.text, hearing.command)
-            return Recognition(hearing.command, accepted=True, confidence=0.95)
+        again = self.decide(self.hear(samples, window=MAX_FRAMES / FRAMES_PER_SECOND))
+        if again.accepted:
+            log.info("second look: %r is %r", first.text, again.text)
+            return again
         return first
 
 
