@@ -318,8 +318,8 @@ class WhisperRecognizer:
         real "stop"s on the human-dev clips (93.2% either way), took one more of their
         other words and doubled the decode time. Letting the full window's own search
         decide, not its free text alone, heard 2 more of the 190 real "stop"s ("star" was
-        "So." or "Star." there, and stop fitted it), with no start command of 81 lost
-        (ninth session, benchmarks/README.md).
+        "So." or "Star." there, and stop fitted it), and no start of 120 (40 phrasings,
+        clean and in noise) changed (ninth session, benchmarks/README.md).
         """
         s = self.settings
         if not first.accepted or len(samples) > s.second_look_seconds * self.sample_rate:
